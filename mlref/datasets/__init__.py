@@ -1,0 +1,28 @@
+"""Data for the course: a seeded marketplace simulator and fetchers for small real datasets.
+
+The simulator needs no network. Each ``fetch_*`` function downloads its files from the upstream
+repository into a cache (``MLREF_DATA_HOME``, default ``~/.cache/mlref``), verifies their MD5
+checksums, and otherwise reads a local mirror named by ``MLREF_DATA_MIRROR``.
+"""
+
+from mlref.datasets._fetch import ChecksumError, DataUnavailableError, get_data_home
+from mlref.datasets.ctr import fetch_avazu_sample, fetch_criteo_sample, fetch_ipinyou
+from mlref.datasets.letor import MQ2008_FOLDS, RankingData, fetch_mq2008, fetch_yahoo_ltr_sample
+from mlref.datasets.marketplace import Marketplace, make_marketplace
+from mlref.datasets.movielens import fetch_movielens_small
+
+__all__ = [
+    "MQ2008_FOLDS",
+    "ChecksumError",
+    "DataUnavailableError",
+    "Marketplace",
+    "RankingData",
+    "fetch_avazu_sample",
+    "fetch_criteo_sample",
+    "fetch_ipinyou",
+    "fetch_movielens_small",
+    "fetch_mq2008",
+    "fetch_yahoo_ltr_sample",
+    "get_data_home",
+    "make_marketplace",
+]
