@@ -1,0 +1,21 @@
+"""Repository-wide pytest set-up, found from any working directory.
+
+- nbval's sanitize file is resolved against the repository root, so ``pytest --nbval`` works from
+  any folder (nbval itself resolves the path against the current directory).
+- The dataset fetchers read ``../shared/data`` as a local mirror when it sits beside the
+  repository and ``MLREF_DATA_MIRROR`` is not set, so tests and notebooks need no network.
+"""
+
+import os
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent
+SANITIZE_FILE = ROOT / "nbval_sanitize.cfg"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "nbval_sanitize_with") and not config.option.nbval_sanitize_with:
+        config.option.nbval_sanitize_with = str(SANITIZE_FILE)
+    if "MLREF_DATA_MIRROR" not in os.environ and SHARED_DATA.is_dir():
+        os.environ["MLREF_DATA_MIRROR"] = str(SHARED_DATA)

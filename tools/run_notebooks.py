@@ -1,0 +1,135 @@
+"""Re-execute course notebooks in place, the way ``pytest --nbval`` will run them.
+
+Usage (from anywhere, in the environment the tests use)::
+
+    python tools/run_notebooks.py                 # every notebook in notebooks/
+    python tools/run_notebooks.py 00 02_evaluation_metrics.ipynb   # by prefix or file name
+
+Each notebook runs top to bottom in a fresh kernel of *this* Python interpreter, with the
+notebook's folder as working directory and the data mirror set as the tests set it. Outputs are
+written back with clean metadata (kernelspec and language only, no execution timestamps), and
+``notebooks/outputs_made_with.txt`` records the package versions that produced them.
+"""
+
+import argparse
+import importlib.metadata
+import json
+import os
+import pathlib
+import platform
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+VERSIONS_FILE = NOTEBOOKS / "outputs_made_with.txt"
+RECORDED_PACKAGES = (
+    "mlref", "numpy", "pandas", "scipy", "scikit-learn", "xgboost", "xgboost-cpu", "shap",
+    "matplotlib", "ipykernel", "ipywidgets", "nbval", "nbclient", "pytest",
+)  # fmt: skip
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+CELL_METADATA_KEPT = ("tags",)
+
+
+def select(names):
+    every = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        stem = pathlib.Path(name).name.removesuffix(".ipynb")
+        hits = [p for p in every if p.stem == stem or p.stem.startswith(stem + "_")]
+        if len(hits) != 1:
+            known = ", ".join(p.stem for p in every)
+            raise SystemExit(f"notebook {name!r} matches {len(hits)} notebooks; known: {known}")
+        chosen.extend(hits)
+    return chosen
+
+
+def clean(nb):
+    nb.metadata = nbformat.NotebookNode(
+        kernelspec=nbformat.NotebookNode(KERNELSPEC),
+        language_info=nbformat.NotebookNode(LANGUAGE_INFO),
+    )
+    for cell in nb.cells:
+        kept = {k: v for k, v in cell.metadata.items() if k in CELL_METADATA_KEPT and v}
+        cell.metadata = nbformat.NotebookNode(kept)
+        for output in cell.get("outputs", []):
+            if "metadata" in output:
+                output.metadata = nbformat.NotebookNode(
+                    {k: v for k, v in output.metadata.items() if k != "execution"}
+                )
+    return nb
+
+
+def current_env_kernel(folder: pathlib.Path) -> None:
+    """Make ``python3`` mean this interpreter, whatever kernels the user has installed."""
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3 (ipykernel)", "language": "python"})
+    )
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(folder), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+    )
+
+
+def record_versions() -> None:
+    lines = [f"python {platform.python_version()}"]
+    for name in RECORDED_PACKAGES:
+        try:
+            lines.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    VERSIONS_FILE.write_text(
+        "# Package versions that produced the stored notebook outputs (tools/run_notebooks.py)\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="notebook file names or numeric prefixes")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    if "MLREF_DATA_MIRROR" not in os.environ and SHARED_DATA.is_dir():
+        os.environ["MLREF_DATA_MIRROR"] = str(SHARED_DATA)
+    with tempfile.TemporaryDirectory() as jupyter_dir:
+        current_env_kernel(pathlib.Path(jupyter_dir))
+        for path in select(args.names):
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            start = time.perf_counter()
+            NotebookClient(
+                nb,
+                timeout=args.timeout,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
+            ).execute()
+            nbformat.validate(nb)
+            nbformat.write(clean(nb), path)
+            print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
+    record_versions()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
