@@ -383,14 +383,12 @@ def fetch_files(
         else:
             found[name] = path
     if missing and not download_if_missing:
-        where = (
-            f"the mirror {mirror}" if mirror is not None else "no mirror (MLREF_DATA_MIRROR unset)"
-        )
+        mirror_part = f"not in the mirror {mirror}" if mirror is not None else "no mirror is set"
         raise _unavailable(
             folder,
             missing,
             cache_dir,
-            f"not in the cache {cache_dir}, not in {where}, and download_if_missing=False.",
+            f"not in the cache {cache_dir}, {mirror_part}, and download_if_missing=False.",
         )
     # Files that share one URL (the members of one zip archive) are downloaded together.
     by_url: dict[str, list[str]] = {}
