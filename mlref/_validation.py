@@ -1,0 +1,114 @@
+"""Input checks shared by every public function of mlref.
+
+Each check raises :class:`ValueError` with a message that names the argument, says what is wrong
+and how to fix it, so that a bad input never turns into a silently wrong number.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def check_array_1d(x, name: str, *, dtype=np.float64, allow_empty: bool = False) -> np.ndarray:
+    """Return ``x`` as a finite 1-D array of ``dtype``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 1-D, is empty (unless ``allow_empty``), is not numeric, or holds NaN/inf.
+    """
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be array-like of numbers; got {type(x).__name__}") from exc
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D, got an array of shape {arr.shape}; pass one value per sample "
+            "(use .ravel() if a column vector was meant)"
+        )
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty; pass at least one sample")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers (bool, int or float), got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int((~np.isfinite(arr)).sum())
+        raise ValueError(f"{name} holds {bad} NaN or infinite value(s); drop or impute them first")
+    if dtype is not None and arr.dtype != dtype:
+        converted = arr.astype(dtype)
+        if np.dtype(dtype).kind in "iu" and arr.dtype.kind == "f" and not (converted == arr).all():
+            raise ValueError(f"{name} must hold whole numbers, got fractional values")
+        arr = converted
+    return arr
+
+
+def check_array_2d(x, name: str, *, dtype=np.float64) -> np.ndarray:
+    """Return ``x`` as a finite, non-empty 2-D array of ``dtype``."""
+    arr = np.asarray(x, dtype=dtype)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; "
+            "reshape a single feature with x.reshape(-1, 1)"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one row and column")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds NaN or infinite values; drop or impute them first")
+    return arr
+
+
+def check_same_length(**arrays) -> int:
+    """Check that all keyword arrays have the same length and return it."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"length mismatch: {described}; pass one value per sample in each")
+    return next(iter(lengths.values()))
+
+
+def check_binary(y, name: str = "y_true", *, require_both: bool = False) -> np.ndarray:
+    """Return binary labels as an int array of 0/1.
+
+    Parameters
+    ----------
+    require_both : bool
+        Also require at least one 0 and one 1 (needed by AUC-type metrics).
+    """
+    arr = check_array_1d(y, name, dtype=None)
+    values = np.unique(arr)
+    if not np.isin(values, (0, 1)).all():
+        shown = ", ".join(str(v) for v in values[:5])
+        raise ValueError(
+            f"{name} must be binary 0/1 labels, got values {shown}; map them to 0/1 first"
+        )
+    if require_both and values.size < 2:
+        raise ValueError(
+            f"{name} holds only one class ({values[0]!s}); this metric compares positives with "
+            "negatives and is undefined with one class; evaluate on data with both"
+        )
+    return arr.astype(np.int64)
+
+
+def check_probabilities(p, name: str = "y_prob") -> np.ndarray:
+    """Return ``p`` as a float array, checking every value lies in [0, 1]."""
+    arr = check_array_1d(p, name)
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(
+            f"{name} must be probabilities in [0, 1], got values from {arr.min():.4g} to "
+            f"{arr.max():.4g}; apply a sigmoid to raw scores first"
+        )
+    return arr
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int, checking it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_option(value, name: str, options) -> str:
+    """Check that ``value`` is one of ``options``."""
+    if value not in options:
+        listed = ", ".join(repr(o) for o in options)
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
+    return value

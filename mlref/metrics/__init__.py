@@ -1,0 +1,1 @@
+"""Evaluation metrics: classification, ranking, regression and online (log-based)."""

@@ -1,0 +1,1 @@
+"""Models written from scratch, with the scikit-learn estimator API."""
