@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.special
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import sparse
@@ -30,12 +30,12 @@ SK_TIGHT = {"tol": 1e-10, "max_iter": 10_000}
 FEW = settings(max_examples=12, deadline=None)
 
 
-def _binary_data(seed, n=None, d=None):
+def _binary_data(seed, n=None, d=None, *, signal=1.0):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 301)) if n is None else n
     d = int(rng.integers(2, 11)) if d is None else d
     X = rng.normal(size=(n, d))
-    logits = X @ rng.normal(size=d) + 0.5
+    logits = signal * X @ rng.normal(size=d) + 0.5
     y = (rng.random(n) < scipy.special.expit(logits)).astype(int)
     if y.min() == y.max():
         y[0] = 1 - y[0]
@@ -222,7 +222,10 @@ def test_softmax_gradient_matches_finite_differences(fit_intercept, seed):
 )
 @FEW
 def test_logistic_matches_sklearn_lbfgs(seed, C, penalty):
-    X, y = _binary_data(seed)
+    # Without a penalty the data must not be linearly separable (no finite solution then):
+    # enough samples and a weak signal make that practically certain.
+    n = int(np.random.default_rng(seed).integers(150, 301)) if penalty is None else None
+    X, y = _binary_data(seed, n=n, signal=0.5 if penalty is None else 1.0)
     ours = LogisticRegression(penalty=penalty, C=C, **TIGHT).fit(X, y)
     theirs = _sklearn(penalty, C).fit(X, y)
     assert _max_prob_diff(ours, theirs, X) < PROB_TOL
@@ -230,13 +233,15 @@ def test_logistic_matches_sklearn_lbfgs(seed, C, penalty):
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-4)
 
 
-@given(seed=st.integers(0, 2**32 - 1), C=st.sampled_from([0.1, 1.0, 10.0, 100.0]))
+@given(seed=st.integers(0, 2**32 - 1), C=st.sampled_from([0.3, 1.0, 10.0, 100.0]))
 @FEW
 def test_logistic_l1_matches_sklearn_saga(seed, C):
-    # saga's stopping rule (relative change of the weights) is unreliable when the solution is
-    # all zeros, so very small C is compared with liblinear below instead.
+    # saga's stopping rule (relative change of the weights) stops early, with a wrong
+    # intercept, when the solution is all zeros: that regime is checked against liblinear and
+    # the optimality conditions below instead.
     X, y = _binary_data(seed)
     ours = LogisticRegression(penalty="l1", C=C, **TIGHT).fit(X, y)
+    assume(np.count_nonzero(ours.coef_) > 0)
     theirs = _sklearn("l1", C).fit(X, y)
     assert _max_prob_diff(ours, theirs, X) < PROB_TOL
 

@@ -202,8 +202,9 @@ def _softmax_objective_and_gradient(params, X1, Y, *, C, fit_intercept):
     return value, grad
 
 
-def _soft_threshold(x: np.ndarray, threshold: float) -> np.ndarray:
-    return np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0)
+def _soft_threshold(x: np.ndarray, threshold) -> np.ndarray:
+    """``sign(x) * max(|x| - threshold, 0)``, with exact (positive) zeros."""
+    return np.where(np.abs(x) > threshold, x - np.sign(x) * threshold, 0.0)
 
 
 def _accelerated_proximal_gradient(
