@@ -680,3 +680,14 @@ def test_movielens_with_lf_line_endings_is_accepted_and_reads_the_same(tmp_path,
     (lf_mirror / folder / "tags.csv").write_bytes(b"userId,movieId,tag,timestamp\n")
     with pytest.raises(ChecksumError, match=r"tags\.csv"):
         fetch_movielens_small(data_home=tmp_path / "cache3", download_if_missing=False)
+
+
+def test_mq2008_feature_names_follow_the_letor4_layout():
+    from mlref.datasets.letor import MQ2008_FEATURE_NAMES, MQ2008_N_FEATURES
+
+    assert len(MQ2008_FEATURE_NAMES) == MQ2008_N_FEATURES == 46
+    assert len(set(MQ2008_FEATURE_NAMES)) == 46
+    assert MQ2008_FEATURE_NAMES[0] == "TF body" and MQ2008_FEATURE_NAMES[24] == "BM25 document"
+    assert MQ2008_FEATURE_NAMES[40:] == (
+        "PageRank", "inlinks", "outlinks", "URL slashes", "URL length", "child pages"
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from sklearn.datasets import load_svmlight_file
 from mlref.datasets._fetch import fetch_files
 
 __all__ = [
+    "MQ2008_FEATURE_NAMES",
     "MQ2008_FOLDS",
     "MQ2008_N_FEATURES",
     "MQ2008_PARTITIONS",
@@ -41,6 +42,23 @@ MQ2008_FOLDS: dict[int, dict[str, tuple[str, ...]]] = {
 
 #: Feature ids in the Yahoo sample run from 1 to 300 in both files (218 of them occur); column
 #: ``j`` of ``X`` is feature id ``j + 1``.
+_LETOR4_FIELDS = ("body", "anchor", "title", "url", "document")
+#: Names of MQ2008's 46 features, in column order (LETOR 4.0, Qin & Liu 2013): eight text
+#: statistics per document field, then six link and URL features.
+MQ2008_FEATURE_NAMES: tuple[str, ...] = (
+    *(
+        f"{statistic} {field}"
+        for statistic in ("TF", "IDF", "TF*IDF", "DL", "BM25", "LMIR.ABS", "LMIR.DIR", "LMIR.JM")
+        for field in _LETOR4_FIELDS
+    ),
+    "PageRank",
+    "inlinks",
+    "outlinks",
+    "URL slashes",
+    "URL length",
+    "child pages",
+)
+
 YAHOO_N_FEATURES = 300
 #: Test query ids are ``YAHOO_TEST_QID_OFFSET + k`` for the k-th test query, so they never collide
 #: with the train ids ``0..200``.

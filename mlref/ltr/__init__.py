@@ -1,0 +1,1 @@
+"""Learning to rank: pointwise, pairwise and listwise rankers, and LambdaMART."""
