@@ -1,0 +1,48 @@
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+from mlref.datasets import MQ2008_FOLDS
+from mlref.ltr import evaluate_ranking, mq2008_folds, run_letor_protocol
+from mlref.metrics import map_at_k, ndcg_at_k
+
+_MIRROR = os.environ.get("MLREF_DATA_MIRROR")
+needs_mirror = pytest.mark.skipif(
+    not (_MIRROR and pathlib.Path(_MIRROR).is_dir()),
+    reason="real-data mirror not found: set MLREF_DATA_MIRROR or put shared/data beside the repo",
+)
+
+
+def test_evaluate_ranking_is_ndcg_at_each_k_and_full_list_map():
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 20, 300)
+    y, scores = rng.integers(0, 3, 300), rng.integers(0, 4, 300)
+    result = evaluate_ranking(y, scores, group, ks=(1, 5))
+    assert list(result) == ["NDCG@1", "NDCG@5", "MAP"]
+    assert result["NDCG@5"] == pytest.approx(ndcg_at_k(y, scores, 5, group), abs=1e-15)
+    assert result["MAP"] == pytest.approx(map_at_k(y, scores, 300, group), abs=1e-15)
+
+
+@needs_mirror
+def test_folds_follow_the_letor_table_and_the_protocol_scores_every_fold():
+    seen = {}
+    for fold, train, vali, test in mq2008_folds():
+        seen[fold] = (len(train.y), len(vali.y), len(test.y))
+        assert not set(train.qid) & set(test.qid) and not set(vali.qid) & set(test.qid)
+    sizes = {"S1": 2933, "S2": 3635, "S3": 3062, "S4": 2707, "S5": 2874}
+    for fold, (n_train, n_vali, n_test) in seen.items():
+        table = MQ2008_FOLDS[fold]
+        assert n_train == sum(sizes[p] for p in table["train"])
+        assert (n_vali, n_test) == (sizes[table["vali"][0]], sizes[table["test"][0]])
+
+    def first_feature(train, vali):
+        return lambda X, qid: X[:, 24]  # BM25 of the whole document: no training
+
+    table = run_letor_protocol({"BM25": first_feature}, folds=(1, 2))
+    assert table.fold.tolist() == [1, 2] and (table.train_s >= 0).all()
+    fold1 = next(mq2008_folds((1,)))[3]
+    assert table.loc[0, "NDCG@10"] == pytest.approx(
+        ndcg_at_k(fold1.y, fold1.X[:, 24], 10, fold1.qid)
+    )
