@@ -13,7 +13,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-ALLOWED_TAGS = {"NBVAL_IGNORE_OUTPUT"}
+ALLOWED_TAGS = {"nbval-ignore-output"}  # the tag nbval reads (comment form: # NBVAL_IGNORE_OUTPUT)
 FORBIDDEN_MARKERS = ("NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION", "NBVAL_CHECK_OUTPUT")
 MACHINE_PATHS = re.compile(r"(/work/|/root/|/home/|/tmp/|/Users/|site-packages)")
 UNSTABLE_REPRS = re.compile(r"<(?!Figure size)[\w.]+ (object )?at 0x|<matplotlib\.")
@@ -97,7 +97,7 @@ def test_ignored_output_is_followed_by_a_checked_conclusion(notebook):
     path, nb = notebook
     code = [c for c in nb.cells if c.cell_type == "code"]
     for cell, following in zip(code, [*code[1:], None], strict=True):
-        ignored = "NBVAL_IGNORE_OUTPUT" in cell.metadata.get("tags", []) or (
+        ignored = "nbval-ignore-output" in cell.metadata.get("tags", []) or (
             "# NBVAL_IGNORE_OUTPUT" in cell.source
         )
         if ignored:

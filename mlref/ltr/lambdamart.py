@@ -557,12 +557,15 @@ class LambdaMART(BaseEstimator):
             checked.append((X_eval, y_eval, np.asarray(entry[2])))
         return checked
 
-    def predict(self, X):
+    def predict(self, X, group=None):
         """Ranking score of each row (higher = ranked higher); compare within a query only.
 
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features)
+        group : ignored
+            Accepted so that every ranker of :mod:`mlref.ltr` can be called as
+            ``predict(X, group)``; a tree ensemble scores each document alone.
 
         Returns
         -------

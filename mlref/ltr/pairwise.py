@@ -550,8 +550,12 @@ class RankSVM(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict(self, X) -> np.ndarray:
-        """Scores ``X @ coef_`` (higher ranks first)."""
+    def predict(self, X, group=None) -> np.ndarray:
+        """Scores ``X @ coef_`` (higher ranks first).
+
+        ``group`` is accepted, and ignored, so that every ranker of :mod:`mlref.ltr` can be
+        called as ``predict(X, group)``; a linear score does not depend on the other documents.
+        """
         check_is_fitted(self, "coef_")
         X = check_array_2d(X, "X")
         if X.shape[1] != self.n_features_in_:
