@@ -112,3 +112,32 @@ def check_option(value, name: str, options) -> str:
         listed = ", ".join(repr(o) for o in options)
         raise ValueError(f"{name} must be one of {listed}; got {value!r}")
     return value
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    low: float = -np.inf,
+    high: float = np.inf,
+    low_inclusive: bool = True,
+    hint: str = "",
+) -> float:
+    """Return ``value`` as a float, checking it is a finite real number within the bounds.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and the allowed range, e.g. ``sigma must be a finite number > 0,
+        got -1``; ``hint`` is appended to say how to fix it.
+    """
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    ok = ok and (value >= low if low_inclusive else value > low) and value <= high
+    if not ok:
+        if high == np.inf:
+            allowed = f"{'>=' if low_inclusive else '>'} {low:g}" if low > -np.inf else "number"
+        else:
+            allowed = f"in {'[' if low_inclusive else '('}{low:g}, {high:g}]"
+        prefix = "a finite number" if allowed == "number" else f"a finite number {allowed}"
+        raise ValueError(f"{name} must be {prefix}, got {value!r}{hint}")
+    return float(value)

@@ -35,6 +35,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from mlref._validation import check_real
+
 __all__ = [
     "CATEGORIES",
     "CLICK_PROB_GIVEN_RELEVANCE",
@@ -490,10 +492,7 @@ def _check_int(name: str, value, minimum: int = 1, hint: str = "") -> int:
 
 
 def _check_float(name: str, value, low: float, high: float = np.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
-        bounds = f">= {low}" if high == np.inf else f"in [{low}, {high}]"
-        raise ValueError(f"{name} must be a real number {bounds}, got {value!r}")
-    return float(value)
+    return check_real(value, name, low=low, high=high)
 
 
 def _categorical(codes, categories, ordered: bool = False) -> pd.Categorical:

@@ -7,7 +7,6 @@ code is vectorised over rows, nodes, features and bins: the Python loops run ove
 levels only.
 """
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_2d, check_positive_int
+from mlref._validation import check_array_2d, check_positive_int, check_real
 from mlref.ltr._groups import check_ranking_data
 from mlref.ltr.lambdas import lambdas_from_pair_weights, pair_weights_delta_ndcg
 from mlref.metrics.ranking import ndcg_at_k
@@ -320,15 +319,6 @@ def _xgboost_ndcg_objective(y_sorted, scores_sorted, groups, pairs, ndcg_at):
     return gradient * norm[groups.position], 2.0 * hessian * norm[groups.position]
 
 
-def _check_real(value, name, *, low, high=np.inf, low_inclusive=True):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    ok = ok and (value >= low if low_inclusive else value > low) and value <= high
-    if not ok:
-        bound = "[" if low_inclusive else "("
-        raise ValueError(f"{name} must be a finite number in {bound}{low}, {high}], got {value!r}")
-    return float(value)
-
-
 class LambdaMART(BaseEstimator):
     r"""LambdaMART ranker: histogram gradient-boosted trees on LambdaRank gradients.
 
@@ -455,10 +445,10 @@ class LambdaMART(BaseEstimator):
     def _check_params(self):
         check_positive_int(self.n_estimators, "n_estimators")
         check_positive_int(self.max_depth, "max_depth")
-        _check_real(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
-        _check_real(self.subsample, "subsample", low=0, high=1, low_inclusive=False)
-        _check_real(self.reg_lambda, "reg_lambda", low=0)
-        _check_real(self.min_child_weight, "min_child_weight", low=0)
+        check_real(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
+        check_real(self.subsample, "subsample", low=0, high=1, low_inclusive=False)
+        check_real(self.reg_lambda, "reg_lambda", low=0)
+        check_real(self.min_child_weight, "min_child_weight", low=0)
         max_bin = check_positive_int(self.max_bin, "max_bin")
         if not 2 <= max_bin <= 65536:
             raise ValueError(f"max_bin must be between 2 and 65536, got {max_bin}")

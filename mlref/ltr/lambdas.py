@@ -7,12 +7,10 @@ list matter most. Everything here works on rows sorted by query (the order of
 :class:`~mlref.ltr._groups.QueryGroups`), vectorised over all pairs of all queries at once.
 """
 
-import numbers
-
 import numpy as np
 from scipy.special import expit
 
-from mlref._validation import check_array_1d, check_positive_int, check_same_length
+from mlref._validation import check_array_1d, check_positive_int, check_real, check_same_length
 from mlref.ltr._groups import QueryGroups
 
 
@@ -29,14 +27,8 @@ def _check_inputs(y_sorted, scores_sorted, groups, k, sigma):
         raise ValueError("y_sorted must hold non-negative relevance grades (0 = irrelevant)")
     if k is not None:
         k = check_positive_int(k, "k")
-    if (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, numbers.Real)
-        or not np.isfinite(sigma)
-        or sigma <= 0
-    ):
-        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
-    return y_sorted, scores_sorted, k, float(sigma)
+    sigma = check_real(sigma, "sigma", low=0, low_inclusive=False)
+    return y_sorted, scores_sorted, k, sigma
 
 
 def ranks_within_query(scores_sorted: np.ndarray, groups: QueryGroups) -> np.ndarray:

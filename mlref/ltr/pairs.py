@@ -9,11 +9,9 @@ number of rows, without ever listing all the pairs.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from mlref._validation import check_array_1d, check_positive_int
+from mlref._validation import check_array_1d, check_positive_int, check_real
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 
 __all__ = ["all_pairs", "count_pairs", "sample_pairs"]
@@ -177,11 +175,4 @@ def _check_labels(y, group) -> tuple[np.ndarray, QueryGroups]:
 
 
 def _check_ratio(ratio) -> float:
-    if (
-        isinstance(ratio, bool)
-        or not isinstance(ratio, numbers.Real)
-        or not 0 < ratio <= 1
-        or not np.isfinite(ratio)
-    ):
-        raise ValueError(f"ratio must be a fraction in (0, 1], got {ratio!r}")
-    return float(ratio)
+    return check_real(ratio, "ratio", low=0, high=1, low_inclusive=False)

@@ -28,7 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from mlref._validation import check_array_2d, check_option, check_positive_int
+from mlref._validation import check_array_2d, check_option, check_positive_int, check_real
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 from mlref.ltr.lambdas import inverse_ideal_dcg, ranks_within_query
 from mlref.ltr.pairs import sample_sorted_pairs
@@ -49,14 +49,7 @@ def _check_pair_sampling(pair_sampling):
 
 
 def _check_sigma(sigma) -> float:
-    if (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, numbers.Real)
-        or not np.isfinite(sigma)
-        or sigma <= 0
-    ):
-        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
-    return float(sigma)
+    return check_real(sigma, "sigma", low=0, low_inclusive=False)
 
 
 def _require_pairs(y: np.ndarray, groups: QueryGroups) -> None:

@@ -51,7 +51,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from mlref._validation import check_array_2d, check_option, check_positive_int
+from mlref._validation import check_array_2d, check_option, check_positive_int, check_real
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 
 __all__ = [
@@ -378,19 +378,11 @@ class Adam:
 
 
 def _check_learning_rate(value, name: str = "learning_rate") -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number such as 0.01, got {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
+    return check_real(value, name, low=0, low_inclusive=False, hint=" (try 0.01)")
 
 
 def _check_alpha(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"alpha must be a number >= 0 (L2 penalty), got {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"alpha must be finite, got {value!r}")
-    return float(value)
+    return check_real(value, "alpha", low=0, hint=" (the L2 penalty; 0 for none)")
 
 
 def _objective(scorer, loss_and_grad: LossAndGrad, X_batch, batch: QueryBatch, l2: float):

@@ -15,7 +15,6 @@ solution as :class:`sklearn.linear_model.LogisticRegression`:
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -31,6 +30,7 @@ from mlref._validation import (
     check_array_2d,
     check_option,
     check_positive_int,
+    check_real,
     check_same_length,
 )
 
@@ -246,23 +246,17 @@ def _accelerated_proximal_gradient(
 
 
 def _check_C(C) -> float:
-    if isinstance(C, bool) or not isinstance(C, numbers.Real) or not np.isfinite(C) or C <= 0:
-        raise ValueError(
-            f"C must be a finite number > 0 (the inverse regularisation strength), got {C!r}; "
-            "for no regularisation use penalty=None"
-        )
-    return float(C)
+    return check_real(
+        C,
+        "C",
+        low=0,
+        low_inclusive=False,
+        hint=" (the inverse regularisation strength); for no regularisation use penalty=None",
+    )
 
 
 def _check_positive_real(value, name: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not np.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+    return check_real(value, name, low=0, low_inclusive=False)
 
 
 def _check_features(X) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""The shared input checks: each bad input raises ValueError naming the argument and the fix."""
+
+import numpy as np
+import pytest
+
+from mlref._validation import (
+    check_array_1d,
+    check_array_2d,
+    check_binary,
+    check_option,
+    check_positive_int,
+    check_probabilities,
+    check_real,
+    check_same_length,
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: check_array_1d([[1, 2]], "y"), r"y must be 1-D, got an array of shape \(1, 2\)"),
+        (lambda: check_array_1d([], "y"), "y is empty"),
+        (lambda: check_array_1d(["a"], "y"), "y must hold numbers"),
+        (lambda: check_array_1d([1.0, np.inf], "y"), "y holds 1 NaN or infinite"),
+        (lambda: check_array_1d([1.5], "k", dtype=np.int64), "k must hold whole numbers"),
+        (lambda: check_array_2d([1.0, 2.0], "X"), r"X must be 2-D .* x.reshape\(-1, 1\)"),
+        (lambda: check_array_2d(np.ones((0, 3)), "X"), "X is empty"),
+        (lambda: check_array_2d([[np.nan]], "X"), "X holds NaN"),
+        (lambda: check_same_length(a=[1, 2], b=[1]), "length mismatch: a has 2, b has 1"),
+        (lambda: check_binary([0, 2]), "y_true must be binary 0/1 labels, got values 0, 2"),
+        (lambda: check_binary([1, 1], require_both=True), "only one class"),
+        (lambda: check_probabilities([0.2, 1.5]), r"y_prob must be probabilities in \[0, 1\]"),
+        (lambda: check_positive_int(0, "k"), "k must be an integer >= 1, got 0"),
+        (lambda: check_positive_int(True, "k"), "k must be an integer >= 1, got True"),
+        (lambda: check_positive_int(2.0, "k"), "k must be an integer >= 1, got 2.0"),
+        (lambda: check_option("x", "gain", ("a", "b")), "gain must be one of 'a', 'b'; got 'x'"),
+        (
+            lambda: check_real(0, "sigma", low=0, low_inclusive=False),
+            "sigma must be a finite number > 0",
+        ),
+        (lambda: check_real(-1, "alpha", low=0), "alpha must be a finite number >= 0, got -1"),
+        (lambda: check_real(1.5, "ratio", low=0, high=1, low_inclusive=False), r"in \(0, 1\]"),
+        (lambda: check_real(np.nan, "C"), "C must be a finite number, got nan"),
+        (lambda: check_real(True, "C", low=0), "got True"),
+        (lambda: check_real("1", "C", hint="; pass a float"), "got '1'; pass a float"),
+    ],
+)
+def test_bad_input_raises_a_message_that_names_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_good_input_passes_through_converted():
+    assert check_array_1d([1, 2], "y").dtype == np.float64
+    assert check_array_1d([True, False], "y", dtype=None).dtype == bool
+    assert check_array_2d([[1, 2]], "X").shape == (1, 2)
+    assert check_same_length(a=[1, 2], b=(3, 4)) == 2
+    assert check_binary([True, False]).tolist() == [1, 0]
+    assert check_positive_int(np.int64(3), "k") == 3
+    assert check_real(np.float32(0.5), "ratio", low=0, high=1) == 0.5
+    assert check_real(0, "alpha", low=0) == 0.0
