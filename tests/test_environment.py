@@ -30,6 +30,7 @@ def test_environment_yml_and_pyproject_declare_the_same_packages():
     declared |= {_name(r) for r in project["optional-dependencies"]["test"]}
     env = _environment()
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)}
+    conda |= {_name(d) for d in _pip_section(env) if d != "-e ."}
     assert conda - {"python", "pip"} == declared, (
         "environment.yml and pyproject.toml disagree: only in environment.yml: "
         f"{sorted(conda - {'python', 'pip'} - declared)}, only in pyproject.toml: "
@@ -37,11 +38,16 @@ def test_environment_yml_and_pyproject_declare_the_same_packages():
     )
 
 
+def _pip_section(env):
+    sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    assert len(sections) == 1, "environment.yml needs exactly one pip: section"
+    return sections[0]
+
+
 def test_environment_yml_installs_mlref_itself_and_pins_python():
     env = _environment()
     assert env["channels"] == ["conda-forge"]
-    pip_sections = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
-    assert pip_sections == [["-e ."]]
+    assert _pip_section(env)[0] == "-e ."
     pythons = [d for d in env["dependencies"] if isinstance(d, str) and _name(d) == "python"]
     assert pythons == ["python=3.11"]
     assert _pyproject()["project"]["requires-python"] == ">=3.11"
@@ -53,9 +59,10 @@ def test_pip_and_conda_lower_bounds_agree():
         _name(r): re.search(r">=\s*([\d.]+)", r).group(1)
         for r in project["dependencies"] + project["optional-dependencies"]["test"]
     }
+    env = _environment()
     conda_bounds = {
         _name(d): re.search(r">=\s*([\d.]+)", d).group(1)
-        for d in _environment()["dependencies"]
+        for d in [*env["dependencies"], *_pip_section(env)]
         if isinstance(d, str) and ">=" in d
     }
     assert conda_bounds == pip_bounds
