@@ -141,3 +141,47 @@ def check_real(
         prefix = "a finite number" if allowed == "number" else f"a finite number {allowed}"
         raise ValueError(f"{name} must be {prefix}, got {value!r}{hint}")
     return float(value)
+
+
+def check_class_labels(y, name: str = "y") -> np.ndarray:
+    """Return class labels as a non-empty 1-D array of numbers, or of strings, and nothing else.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D, is empty, holds NaN/inf or missing labels (None), holds fractional
+        floats (scores or a continuous target, not labels), or mixes strings and numbers.
+    """
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one label per sample), got shape {arr.shape}; pass "
+            f"{name}.ravel() if it is a column vector"
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one label")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds NaN or infinite labels; drop those samples first")
+    if arr.dtype.kind == "f" and (arr != np.round(arr)).any():
+        raise ValueError(
+            f"{name} holds fractional values, a continuous target that looks like scores, not "
+            "class labels; threshold or bin it first, e.g. (y_prob >= 0.5).astype(int)"
+        )
+    if arr.dtype.kind not in "biufUO":
+        raise ValueError(f"{name} must hold class labels (numbers or strings), got {arr.dtype}")
+    # NumPy turns the list [1, "a"] into the strings ["1", "a"]: look at the original objects.
+    from_list = arr.dtype.kind == "U" and not isinstance(y, np.ndarray)
+    objects = np.asarray(y, dtype=object) if from_list else arr
+    if objects.dtype.kind == "O":
+        values = list(objects)
+        if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in values):
+            raise ValueError(
+                f"{name} mixes label types: it has missing labels (None or NaN); drop those "
+                "samples first"
+            )
+        is_str = [isinstance(v, str) for v in values]
+        if any(is_str) and not all(is_str):
+            raise ValueError(f"{name} mixes label types; use all strings or all numbers")
+        if not all(is_str) and not all(isinstance(v, numbers.Real) for v in values):
+            raise ValueError(f"{name} mixes label types; use all strings or all finite numbers")
+    return arr

@@ -7,6 +7,7 @@ from mlref._validation import (
     check_array_1d,
     check_array_2d,
     check_binary,
+    check_class_labels,
     check_option,
     check_positive_int,
     check_probabilities,
@@ -43,6 +44,13 @@ from mlref._validation import (
         (lambda: check_real(np.nan, "C"), "C must be a finite number, got nan"),
         (lambda: check_real(True, "C", low=0), "got True"),
         (lambda: check_real("1", "C", hint="; pass a float"), "got '1'; pass a float"),
+        (lambda: check_class_labels([[0], [1]], "y"), r"y must be 1-D .* y.ravel\(\)"),
+        (lambda: check_class_labels([], "y"), "y is empty"),
+        (lambda: check_class_labels([0.0, np.nan], "y"), "y holds NaN or infinite labels"),
+        (lambda: check_class_labels([0.2, 0.9], "y"), "continuous target that looks like scores"),
+        (lambda: check_class_labels([1, "a"], "y"), "y mixes label types"),
+        (lambda: check_class_labels(np.array(["a", None], dtype=object), "y"), "missing labels"),
+        (lambda: check_class_labels(np.array([1, 2j]), "y"), "must hold class labels"),
     ],
 )
 def test_bad_input_raises_a_message_that_names_the_argument(call, message):
@@ -59,3 +67,6 @@ def test_good_input_passes_through_converted():
     assert check_positive_int(np.int64(3), "k") == 3
     assert check_real(np.float32(0.5), "ratio", low=0, high=1) == 0.5
     assert check_real(0, "alpha", low=0) == 0.0
+    assert check_class_labels(["buy", "nav"]).tolist() == ["buy", "nav"]
+    assert check_class_labels([0.0, 2.0]).tolist() == [0.0, 2.0]
+    assert check_class_labels(np.array(["a", "b"], dtype=object)).tolist() == ["a", "b"]

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from mlref._validation import check_array_2d, check_option, check_positive_int, check_real
 from mlref.ltr._groups import QueryGroups, check_ranking_data
-from mlref.ltr.lambdas import inverse_ideal_dcg, ranks_within_query
+from mlref.ltr.lambdas import pair_weights_delta_ndcg
 from mlref.ltr.pairs import sample_sorted_pairs
 from mlref.ltr.scorers import QueryBatch, ScorerRanker, _as_generator
 
@@ -184,22 +184,12 @@ class LambdaRankLoss(_PairLoss):
         self.k = None if k is None else check_positive_int(k, "k")
 
     def __call__(self, scores: np.ndarray, batch: QueryBatch) -> tuple[float, np.ndarray]:
-        i, j = self.pairs(batch)
-        groups = batch.groups
-        ranks = ranks_within_query(scores, groups)
-        if self.k is not None:
-            keep = np.minimum(ranks[i], ranks[j]) < self.k
-            i, j = i[keep], j[keep]
+        i, j, delta = pair_weights_delta_ndcg(
+            batch.y, scores, batch.groups, k=self.k, pairs=self.pairs(batch)
+        )
         if len(i) == 0:
             return 0.0, np.zeros_like(scores)
-        gain = np.exp2(batch.y) - 1.0
-        discount = 1.0 / np.log2(ranks + 2.0)
-        delta = (
-            np.abs(gain[i] - gain[j])
-            * np.abs(discount[i] - discount[j])
-            * inverse_ideal_dcg(batch.y, groups, k=self.k)[groups.position[i]]
-        )
-        return self._weighted_logistic(scores, i, j, delta, groups.n_queries, len(scores))
+        return self._weighted_logistic(scores, i, j, delta, batch.groups.n_queries, len(scores))
 
 
 class RankNet(ScorerRanker):

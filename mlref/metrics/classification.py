@@ -17,6 +17,7 @@ import numpy as np
 from mlref._validation import (
     check_array_1d,
     check_binary,
+    check_class_labels,
     check_option,
     check_probabilities,
     check_same_length,
@@ -408,7 +409,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None) -> np.ndarray:
     if labels is None:
         label_set = np.union1d(true, pred)
     else:
-        label_set = _check_label_array(labels, "labels")
+        label_set = check_class_labels(labels, "labels")
         if np.unique(label_set).size != label_set.size:
             raise ValueError("labels holds repeated values; list each label once")
         if _is_string_labels(label_set) != _is_string_labels(true):
@@ -626,44 +627,13 @@ def _safe_ratio(numerator: int, denominator: int, zero_division: float) -> float
     return numerator / denominator if denominator > 0 else zero_division
 
 
-def _check_label_array(y, name: str) -> np.ndarray:
-    """Return class labels as a non-empty 1-D array of numbers or of strings, without NaN."""
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty; pass at least one value")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError(f"{name} holds NaN or infinite labels; drop or impute them first")
-    if arr.dtype.kind == "f" and (arr != np.round(arr)).any():
-        raise ValueError(
-            f"{name} holds fractional values, so it looks like scores, not class labels; "
-            "threshold them first, e.g. (y_prob >= 0.5).astype(int)"
-        )
-    if arr.dtype.kind not in "biufUO":
-        raise ValueError(f"{name} must hold class labels (numbers or strings), got {arr.dtype}")
-    # NumPy turns [1, "a"] into the strings ["1", "a"]: look at the original objects instead.
-    from_list = arr.dtype.kind == "U" and not isinstance(y, np.ndarray)
-    as_objects = np.asarray(y, dtype=object) if from_list else arr
-    if as_objects.dtype.kind == "O":
-        try:
-            distinct = np.unique(as_objects)
-        except TypeError as exc:
-            raise ValueError(f"{name} mixes label types; use all strings or all numbers") from exc
-        is_str = [isinstance(v, str) for v in distinct]
-        is_num = [isinstance(v, numbers.Real) and np.isfinite(v) for v in distinct]
-        if not (all(is_str) or all(is_num)):
-            raise ValueError(f"{name} mixes label types; use all strings or all finite numbers")
-    return arr
-
-
 def _is_string_labels(arr: np.ndarray) -> bool:
     return arr.dtype.kind == "U" or (arr.dtype.kind == "O" and isinstance(arr[0], str))
 
 
 def _check_label_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    true = _check_label_array(y_true, "y_true")
-    pred = _check_label_array(y_pred, "y_pred")
+    true = check_class_labels(y_true, "y_true")
+    pred = check_class_labels(y_pred, "y_pred")
     check_same_length(y_true=true, y_pred=pred)
     if _is_string_labels(true) != _is_string_labels(pred):
         raise ValueError(

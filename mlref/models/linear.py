@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -28,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
     check_array_2d,
+    check_class_labels,
     check_option,
     check_positive_int,
     check_real,
@@ -278,30 +278,9 @@ def _encode_labels(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted classes and each sample's class index, for labels of any one type."""
     if y is None:
         raise ValueError("this classifier requires y to be passed, but the target y is None")
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        raise ValueError(
-            f"y must be 1-D, got shape {arr.shape}; pass y.ravel() (one label per sample)"
-        )
-    if arr.ndim != 1:
-        raise ValueError(f"y must be 1-D (one label per sample), got shape {arr.shape}")
+    arr = check_class_labels(y, "y")
     check_same_length(X=np.empty(n_samples), y=arr)
-    if arr.dtype.kind == "f":
-        if not np.isfinite(arr).all():
-            raise ValueError("y holds NaN or infinite labels; drop those samples first")
-        if not np.array_equal(arr, np.round(arr)):
-            raise ValueError(
-                "y holds non-integer floats, a continuous target; a classifier needs class "
-                "labels (use a regression model, or bin the target first)"
-            )
-    if arr.dtype.kind == "O" and pd.isna(arr).any():
-        raise ValueError("y holds missing labels (None or NaN); drop those samples first")
-    try:
-        return np.unique(arr, return_inverse=True)
-    except TypeError as exc:
-        raise ValueError(
-            "y mixes label types that cannot be sorted (e.g. strings and numbers); use one type"
-        ) from exc
+    return np.unique(arr, return_inverse=True)
 
 
 def _check_X_for_predict(estimator, X) -> np.ndarray:

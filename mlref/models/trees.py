@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from mlref._validation import (
     check_array_1d,
     check_array_2d,
+    check_class_labels,
     check_option,
     check_positive_int,
     check_real,
@@ -402,16 +403,7 @@ def _resolve_max_features(max_features, n_features: int) -> int:
 
 def _check_fit_data(X, y, *, labels=False):
     X = check_array_2d(X, "X")
-    if labels:
-        y = np.asarray(y)
-        if y.ndim != 1 or y.size == 0:
-            raise ValueError(
-                f"y must be a non-empty 1-D array of class labels, got shape {y.shape}"
-            )
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ValueError("y holds NaN or infinite labels; drop those samples first")
-    else:
-        y = check_array_1d(y, "y", dtype=None)
+    y = check_class_labels(y, "y") if labels else check_array_1d(y, "y", dtype=None)
     check_same_length(X=X, y=y)
     return X, y
 
