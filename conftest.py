@@ -4,14 +4,20 @@
   any folder (nbval itself resolves the path against the current directory).
 - The dataset fetchers read ``../shared/data`` as a local mirror when it sits beside the
   repository and ``MLREF_DATA_MIRROR`` is not set, so tests and notebooks need no network.
+- BLAS runs on one thread, in this process and in the notebook kernels it starts (they inherit the
+  environment): the course's matrices are small, so threads only add contention, and one thread
+  fixes the order of floating-point sums, so the notebooks' printed numbers are reproducible.
 """
 
 import os
 import pathlib
 
+from threadpoolctl import threadpool_limits
+
 ROOT = pathlib.Path(__file__).resolve().parent
 SANITIZE_FILE = ROOT / "nbval_sanitize.cfg"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def pytest_configure(config):
@@ -19,3 +25,6 @@ def pytest_configure(config):
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
     if "MLREF_DATA_MIRROR" not in os.environ and SHARED_DATA.is_dir():
         os.environ["MLREF_DATA_MIRROR"] = str(SHARED_DATA)
+    for variable in SINGLE_THREAD:
+        os.environ.setdefault(variable, "1")
+    threadpool_limits(limits=1)

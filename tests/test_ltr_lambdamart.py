@@ -6,17 +6,11 @@ from sklearn.exceptions import NotFittedError
 
 from mlref.datasets import fetch_mq2008
 from mlref.ltr._groups import QueryGroups
-from mlref.ltr.lambdamart import (
-    LambdaMART,
-    _bin_edges,
-    _grow_tree,
-    _make_bins,
-    _predict_forest,
-    _xgboost_ndcg_objective,
-)
+from mlref.ltr.lambdamart import LambdaMART, _xgboost_ndcg_objective
 from mlref.ltr.lambdas import lambda_gradients, pair_weights_delta_ndcg, ranks_within_query
 from mlref.ltr.xgboost_ranker import ALL_PAIRS, fit_xgboost_ranker, xgboost_ranker
 from mlref.metrics.ranking import ndcg_at_k
+from mlref.models.histogram_tree import bin_edges, grow_histogram_tree, make_bins, predict_forest
 
 
 def random_queries(seed, n_queries=3, max_size=7, n_labels=3, tie_scores=False):
@@ -191,8 +185,8 @@ def test_histogram_tree_equals_exact_greedy_search(seed):
     g, h = rng.normal(size=n), rng.uniform(0.1, 1.0, n)
     sampled = np.sort(rng.choice(n, size=30, replace=False)) if seed % 2 else np.arange(n)
     params = {"max_depth": 3, "reg_lambda": 0.5, "min_child_weight": 0.3}
-    bins, _ = _make_bins(X, max_bin=256)
-    tree, row_output = _grow_tree(bins, g, h, sampled, learning_rate=0.3, **params)
+    bins, _ = make_bins(X, max_bin=256)
+    tree, row_output = grow_histogram_tree(bins, g, h, sampled, learning_rate=0.3, **params)
     expected = brute_force_tree(X, g, h, sampled, 0, lr=0.3, **params)(X)
     assert tree.predict(X) == pytest.approx(expected)
     assert row_output == pytest.approx(expected)  # routing in fit = routing in predict
@@ -201,8 +195,8 @@ def test_histogram_tree_equals_exact_greedy_search(seed):
 def test_a_tree_on_constant_gradients_is_one_newton_leaf():
     X = np.random.default_rng(0).normal(size=(50, 2))
     g, h = np.full(50, 0.3), np.full(50, 0.2)
-    bins, _ = _make_bins(X, max_bin=16)
-    tree, row_output = _grow_tree(
+    bins, _ = make_bins(X, max_bin=16)
+    tree, row_output = grow_histogram_tree(
         bins,
         g,
         h,
@@ -220,12 +214,12 @@ def test_a_tree_on_constant_gradients_is_one_newton_leaf():
 def test_quantile_bins_respect_max_bin_and_split_between_observed_values():
     column = np.random.default_rng(0).exponential(size=5000)
     column[:1500] = 0.0  # a heavy value
-    edges = _bin_edges(column, 32)
+    edges = bin_edges(column, 32)
     assert len(edges) == 31 and np.isin(edges, column).all()
     counts = np.bincount(np.searchsorted(edges, column, side="right"))
     assert 1500 <= counts[0] < 1500 + 3500 / 31  # the zeros share the first bin only
     assert counts[1:].max() < 2 * counts[1:].mean()
-    assert _bin_edges(np.array([3.0, 1.0, 2.0, 1.0]), 32).tolist() == [2.0, 3.0]
+    assert bin_edges(np.array([3.0, 1.0, 2.0, 1.0]), 32).tolist() == [2.0, 3.0]
 
 
 # ---------------------------------------------------------------------------- LambdaMART
@@ -307,7 +301,7 @@ def test_feature_importances_and_fitted_attributes():
     assert (model.feature_importances_ >= 0).all() and model.feature_importances_.argmax() == 0
     assert model.n_features_in_ == 5 and len(model.estimators_) == 10
     assert model.predict(X) == pytest.approx(sum(t.predict(X) for t in model.estimators_))
-    assert model.predict(X) == pytest.approx(_predict_forest(model.estimators_, X))
+    assert model.predict(X) == pytest.approx(predict_forest(model.estimators_, X))
     assert all(t.depth <= 3 for t in model.estimators_)
 
 

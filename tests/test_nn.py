@@ -41,23 +41,11 @@ from mlref.nn import (
     step_decay,
     warmup_cosine,
 )
+from mlref.nn.gradcheck import numerical_gradient, relative_error
+from mlref.nn.training import iterate_minibatches, n_minibatches
 
 FEW = settings(max_examples=25, deadline=None)
 GRAD_TOL = {"rtol": 1e-5, "atol": 1e-7}
-
-
-def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of the scalar ``f()`` w.r.t. ``x``, perturbing ``x`` in place."""
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        original = x[idx]
-        x[idx] = original + eps
-        plus = f()
-        x[idx] = original - eps
-        minus = f()
-        x[idx] = original
-        grad[idx] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def check_layer_gradients(layer, x, *, training=False, forward=None, seed=0):
@@ -616,3 +604,61 @@ def test_optimizer_rejects_a_changed_parameter_list():
     opt.step([np.ones(2)], [np.ones(2)])
     with pytest.raises(ValueError, match="changed shape"):
         opt.step([np.ones(3)], [np.ones(3)])
+
+
+# --------------------------------------------------------------------------------------------
+# Mini-batches and gradient checking
+# --------------------------------------------------------------------------------------------
+
+
+@given(n=st.integers(1, 60), batch_size=st.integers(1, 70), seed=st.integers(0, 2**16))
+@FEW
+def test_minibatches_partition_every_epoch(n, batch_size, seed):
+    batches = list(iterate_minibatches(n, batch_size=batch_size, rng=seed))
+    assert len(batches) == n_minibatches(n, batch_size=batch_size)
+    assert all(len(b) == batch_size for b in batches[:-1]) and 1 <= len(batches[-1]) <= batch_size
+    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n))
+    again = list(iterate_minibatches(n, batch_size=batch_size, rng=seed))
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True))
+
+
+def test_minibatches_from_one_generator_differ_between_epochs():
+    gen = np.random.default_rng(0)
+    first = np.concatenate(list(iterate_minibatches(50, batch_size=8, rng=gen)))
+    second = np.concatenate(list(iterate_minibatches(50, batch_size=8, rng=gen)))
+    assert not np.array_equal(first, second)
+    ordered = list(iterate_minibatches(5, batch_size=2, rng=gen, shuffle=False))
+    assert [b.tolist() for b in ordered] == [[0, 1], [2, 3], [4]]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: list(iterate_minibatches(0, batch_size=2, rng=0)), "n_samples"),
+        (lambda: list(iterate_minibatches(5, batch_size=0, rng=0)), "batch_size"),
+        (lambda: n_minibatches(5, batch_size=-1), "batch_size"),
+        (lambda: numerical_gradient(lambda: 0.0, [1.0, 2.0]), "float64 numpy array"),
+        (lambda: numerical_gradient(lambda: 0.0, np.ones(2), eps=0), "eps"),
+        (lambda: relative_error(np.ones(2), np.ones(3)), "same shape"),
+    ],
+)
+def test_training_helpers_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_numerical_gradient_catches_a_wrong_backward():
+    rng = np.random.default_rng(3)
+    layer = Linear(3, 2, rng=rng)
+    x = rng.normal(size=(4, 3))
+    upstream = rng.normal(size=(4, 2))
+
+    def loss():
+        return float(np.sum(layer.forward(x) * upstream))
+
+    layer.forward(x)
+    layer.backward(upstream)
+    numeric = numerical_gradient(loss, layer.weight)
+    assert relative_error(layer.grads[0], numeric) < 1e-6
+    assert relative_error(layer.grads[0].T.reshape(3, 2), numeric) > 0.1  # a transposed bug
+    np.testing.assert_array_equal(layer.weight, layer.params[0])  # restored after perturbing

@@ -52,3 +52,14 @@ def test_binder_post_build_installs_a_valid_jupyterlab_override():
         "fetchNews": "false",
     }
     assert not (ROOT / "binder").exists(), "a binder/ folder would make Binder ignore root files"
+
+
+def test_blas_runs_on_one_thread_in_tests_kernels_and_binder():
+    from threadpoolctl import threadpool_info
+
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # inherited by the notebook kernels
+    start = (ROOT / "start").read_text()
+    assert os.access(ROOT / "start", os.X_OK) and start.rstrip().endswith('exec "$@"')
+    assert "OPENBLAS_NUM_THREADS=1" in start
+    assert "OPENBLAS_NUM_THREADS" in (ROOT / "tools" / "run_notebooks.py").read_text()

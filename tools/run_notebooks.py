@@ -110,6 +110,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if "MLREF_DATA_MIRROR" not in os.environ and SHARED_DATA.is_dir():
         os.environ["MLREF_DATA_MIRROR"] = str(SHARED_DATA)
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")  # as conftest.py: the tests' kernels use one thread
     with tempfile.TemporaryDirectory() as jupyter_dir:
         current_env_kernel(pathlib.Path(jupyter_dir))
         for path in select(args.names):

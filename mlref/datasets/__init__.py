@@ -10,6 +10,7 @@ from mlref.datasets.ctr import fetch_avazu_sample, fetch_criteo_sample, fetch_ip
 from mlref.datasets.letor import MQ2008_FOLDS, RankingData, fetch_mq2008, fetch_yahoo_ltr_sample
 from mlref.datasets.marketplace import Marketplace, make_marketplace
 from mlref.datasets.movielens import fetch_movielens_small
+from mlref.datasets.splits import per_user_time_split
 
 __all__ = [
     "MQ2008_FOLDS",
@@ -25,4 +26,5 @@ __all__ = [
     "fetch_yahoo_ltr_sample",
     "get_data_home",
     "make_marketplace",
+    "per_user_time_split",
 ]

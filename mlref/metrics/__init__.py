@@ -2,7 +2,9 @@
 
 Every function validates its input and raises :class:`ValueError` with a fix rather than return
 a silently wrong number; ranking metrics take flat arrays with a query id per row, average
-exactly over tied scores, and never depend on the input order.
+exactly over tied scores, and never depend on the input order. Retrieval metrics over top-k
+lists (two-tower, recommenders) are in :mod:`mlref.metrics.retrieval`; its ``recall_at_k`` takes
+recommended lists and held-out items, not scores with query ids, so it is not exported here.
 """
 
 from mlref.metrics.classification import (
@@ -38,6 +40,7 @@ from mlref.metrics.ranking import (
     recall_at_k,
 )
 from mlref.metrics.regression import huber, mae, mape, mse, rmse
+from mlref.metrics.retrieval import hit_rate_at_k, top_k_items
 
 __all__ = [
     "accuracy",
@@ -51,6 +54,7 @@ __all__ = [
     "dcg_at_k",
     "f1_score",
     "gross_merchandise_value",
+    "hit_rate_at_k",
     "huber",
     "log_loss",
     "mae",
@@ -70,5 +74,6 @@ __all__ = [
     "revenue_per_search",
     "rmse",
     "roc_curve",
+    "top_k_items",
     "zero_result_rate",
 ]

@@ -1,9 +1,11 @@
-"""A small neural-network core in NumPy: layers with explicit backward passes, losses, optimizers.
+"""A small neural-network core in NumPy: layers with explicit backward passes, losses, optimizers,
+mini-batches and gradient checking.
 
 Every deep model of the course is built from these pieces; each gradient is checked against
 central finite differences in ``tests/test_nn.py``.
 """
 
+from mlref.nn.gradcheck import numerical_gradient, relative_error
 from mlref.nn.layers import (
     BatchNorm,
     Dropout,
@@ -38,6 +40,7 @@ from mlref.nn.optim import (
     step_decay,
     warmup_cosine,
 )
+from mlref.nn.training import iterate_minibatches, n_minibatches
 
 __all__ = [
     "SGD",
@@ -64,8 +67,12 @@ __all__ = [
     "exponential_decay",
     "focal_loss_with_logits",
     "huber_loss",
+    "iterate_minibatches",
     "linear_warmup",
     "mean_squared_error",
+    "n_minibatches",
+    "numerical_gradient",
+    "relative_error",
     "step_decay",
     "warmup_cosine",
 ]

@@ -1,0 +1,343 @@
+r"""Histogram regression trees grown on gradients and Hessians (XGBoost's ``tree_method="hist"``).
+
+Features are cut once into at most ``max_bin`` quantile bins; a tree is then grown depth-wise
+from (node x bin) sums of the gradient :math:`g` and Hessian :math:`h`, with XGBoost's
+second-order split gain and Newton leaf values
+
+.. math::
+
+    \text{gain} = \tfrac12\Bigl[\frac{G_L^2}{H_L+\lambda} + \frac{G_R^2}{H_R+\lambda}
+        - \frac{G^2}{H+\lambda}\Bigr], \qquad w_\text{leaf} = -\frac{G}{H + \lambda}.
+
+Everything is vectorised over rows, nodes, features and bins (one ``bincount`` per statistic
+and level; the larger child's histogram is the parent's minus the smaller child's), so the Python
+loops run over depth levels only. Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
+by :class:`mlref.models.GradientBoostingClassifier` with ``tree_method="hist"`` (log-loss
+gradients).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "Bins",
+    "RegressionTree",
+    "bin_edges",
+    "grow_histogram_tree",
+    "make_bins",
+    "predict_forest",
+]
+
+# XGBoost's kRtEps: a split must improve the (un-halved) objective by more than this.
+_MIN_LOSS_CHANGE = 1e-6
+
+
+@dataclass(frozen=True)
+class RegressionTree:
+    """One fitted tree as flat arrays, nodes numbered breadth-first (0 is the root).
+
+    A row goes to ``left[node]`` when ``x[feature[node]] < threshold[node]`` and to
+    ``right[node]`` otherwise. Leaves have ``feature == -1`` and output ``value`` (already
+    multiplied by the learning rate). ``gain`` is the split gain of internal nodes (0 at leaves).
+    """
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    gain: np.ndarray
+
+    @property
+    def depth(self) -> int:
+        """Number of split levels (0 for a single leaf)."""
+        depth = 0
+        frontier = np.array([0])
+        while (self.feature[frontier] >= 0).any():
+            internal = frontier[self.feature[frontier] >= 0]
+            frontier = np.concatenate([self.left[internal], self.right[internal]])
+            depth += 1
+        return depth
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Output of the tree for each row of ``X`` (one vectorised step per depth level)."""
+        node = np.zeros(len(X), dtype=np.int64)
+        rows = np.arange(len(X))
+        for _ in range(self.depth):
+            feature = self.feature[node]
+            internal = feature >= 0
+            goes_left = X[rows, np.maximum(feature, 0)] < self.threshold[node]
+            child = np.where(goes_left, self.left[node], self.right[node])
+            node = np.where(internal, child, node)
+        return self.value[node]
+
+
+@dataclass(frozen=True)
+class Bins:
+    """Quantile bins of every feature, laid out as one global bin axis.
+
+    ``codes[r, f]`` is the global bin of ``X[r, f]``; the bins of feature ``f`` are the contiguous
+    range ``starts[f] : starts[f] + sizes[f]``. For each global bin ``t``: ``feature[t]``,
+    ``segment_start[t]`` (first bin of its feature), ``upper[t]`` (values of bins ``<= t`` of that
+    feature are exactly those ``< upper[t]``) and ``candidate[t]`` (``t`` is not the last bin of
+    its feature, so "bins <= t go left" is a split).
+    """
+
+    codes: np.ndarray
+    feature: np.ndarray
+    segment_start: np.ndarray
+    upper: np.ndarray
+    candidate: np.ndarray
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.feature)
+
+
+def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
+    """Cut points of one feature: a value falls in bin ``searchsorted(edges, x, side="right")``.
+
+    With at most ``max_bin`` distinct values every value has its own bin (exact splits).
+    Otherwise the cut points are equally spaced quantiles of the column, taken among its observed
+    values; a value repeated many times (e.g. a mass at 0) absorbs several quantiles, so the number
+    of quantile levels is raised (binary search) until the distinct cut points fill ``max_bin``
+    bins, as XGBoost's sketch also spends the bins a heavy value leaves free.
+    """
+    distinct = np.unique(column)
+    if len(distinct) <= max_bin:
+        return distinct[1:]
+    ordered = np.sort(column)
+
+    def cuts(n_levels):
+        ranks = np.ceil(np.arange(1, n_levels + 1) * len(ordered) / (n_levels + 1)).astype(int)
+        edges = np.unique(ordered[ranks - 1])
+        return edges[edges > distinct[0]]
+
+    low, high = max_bin - 1, len(ordered) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(cuts(middle)) <= max_bin - 1:
+            low = middle
+        else:
+            high = middle - 1
+    return cuts(low)
+
+
+def make_bins(X: np.ndarray, max_bin: int) -> tuple[Bins, list[np.ndarray]]:
+    edges = [bin_edges(X[:, f], max_bin) for f in range(X.shape[1])]
+    sizes = np.array([len(e) + 1 for e in edges])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    local = np.column_stack(
+        [np.searchsorted(e, X[:, f], side="right") for f, e in enumerate(edges)]
+    )
+    local = local.astype(np.uint8 if sizes.max() <= 256 else np.uint16)
+    codes = (local + starts).astype(np.int32)
+    feature = np.repeat(np.arange(X.shape[1]), sizes)
+    upper = np.concatenate([np.append(e, np.inf) for e in edges])
+    candidate = np.ones(sizes.sum(), dtype=bool)
+    candidate[starts + sizes - 1] = False
+    bins = Bins(codes, feature, np.repeat(starts, sizes), upper, candidate)
+    return bins, edges
+
+
+def _sums(index, weights, minlength):
+    """``np.bincount`` with weights, always float (bincount of nothing returns ints)."""
+    return np.bincount(index, weights, minlength=minlength).astype(float, copy=False)
+
+
+def _histograms(bins: Bins, rows, node_index, n_nodes, gradient, hessian):
+    """(node x global bin) sums of gradient and Hessian with one bincount per statistic."""
+    n_features = bins.codes.shape[1]
+    flat = (node_index[:, None] * bins.n_bins + bins.codes[rows]).ravel()
+    size = n_nodes * bins.n_bins
+    hist_g = _sums(flat, np.repeat(gradient[rows], n_features), size)
+    hist_h = _sums(flat, np.repeat(hessian[rows], n_features), size)
+    shape = (n_nodes, bins.n_bins)
+    return hist_g.reshape(shape), hist_h.reshape(shape)
+
+
+def _best_splits(
+    hist_g, hist_h, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed_bins=None
+):
+    r"""Best split of every node: (global bin, gain), gain :math:`-\infty` when none is valid.
+
+    .. math::
+
+        \text{gain} = \tfrac12 \Bigl[\frac{G_L^2}{H_L + \lambda} + \frac{G_R^2}{H_R + \lambda}
+            - \frac{G^2}{H + \lambda}\Bigr]
+    """
+    before = bins.segment_start - 1  # last bin of the previous feature (-1: none)
+    has_before = before >= 0
+    left_g = np.cumsum(hist_g, axis=1)
+    left_h = np.cumsum(hist_h, axis=1)
+    left_g -= np.where(has_before, left_g[:, before], 0.0)
+    left_h -= np.where(has_before, left_h[:, before], 0.0)
+    right_g = node_g[:, None] - left_g
+    right_h = node_h[:, None] - left_h
+    valid = (left_h >= min_child_weight) & (right_h >= min_child_weight)
+    valid &= bins.candidate if allowed_bins is None else bins.candidate & allowed_bins
+    # reg_lambda > 0 or min_child_weight > 0 (checked in fit) keeps the denominators positive
+    np.square(left_g, out=left_g)
+    np.square(right_g, out=right_g)
+    left_h += reg_lambda
+    right_h += reg_lambda
+    score = np.divide(left_g, left_h, out=left_g)
+    score += np.divide(right_g, right_h, out=right_g)
+    score[~valid] = -np.inf
+    best = np.argmax(score, axis=1)
+    parent = node_g**2 / (node_h + reg_lambda)
+    return best, 0.5 * (score[np.arange(len(best)), best] - parent)
+
+
+def _newton_values(node_g, node_h, reg_lambda):
+    denominator = node_h + reg_lambda
+    values = np.zeros_like(node_g)
+    np.divide(-node_g, denominator, out=values, where=denominator > 0)
+    return values
+
+
+def grow_histogram_tree(
+    bins: Bins,
+    gradient: np.ndarray,
+    hessian: np.ndarray,
+    sampled: np.ndarray,
+    *,
+    max_depth: int,
+    reg_lambda: float,
+    min_child_weight: float,
+    learning_rate: float,
+    gamma: float = 0.0,
+    feature_mask: np.ndarray | None = None,
+) -> tuple[RegressionTree, np.ndarray]:
+    """Grow one tree depth-wise on the ``sampled`` rows; route every row to its leaf.
+
+    Returns the tree and, for each row of ``bins.codes`` (sampled or not), its leaf's output.
+    Histograms of the larger child of each split are obtained by subtraction from the parent.
+    A split is kept when its gain exceeds ``gamma`` (and the un-halved bracket exceeds 1e-6, as
+    XGBoost); ``feature_mask`` (boolean, one per feature) restricts the features a split may use.
+    """
+    allowed_bins = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
+    n_rows = bins.codes.shape[0]
+    all_rows = np.arange(n_rows)
+    node = np.zeros(n_rows, dtype=np.int64)  # node index within the current level, -1 = in a leaf
+    leaf_of_row = np.zeros(n_rows, dtype=np.int64)
+    level_ids = np.array([0])  # breadth-first id of each node of the current level
+    n_created = 1
+    parts = []  # per level: (ids, feature, threshold, left, right, value, gain)
+    hist_g = hist_h = None
+    for depth in range(max_depth + 1):
+        n_nodes = len(level_ids)
+        sampled_node = node[sampled]
+        active = sampled_node >= 0
+        sample_rows, sample_node = sampled[active], sampled_node[active]
+        node_g = _sums(sample_node, gradient[sample_rows], n_nodes)
+        node_h = _sums(sample_node, hessian[sample_rows], n_nodes)
+        if depth < max_depth:
+            if hist_g is None:
+                hist_g, hist_h = _histograms(
+                    bins, sample_rows, sample_node, n_nodes, gradient, hessian
+                )
+            best_bin, best_gain = _best_splits(
+                hist_g, hist_h, node_g, node_h, bins, reg_lambda, min_child_weight, allowed_bins
+            )
+            splits = (2.0 * best_gain > _MIN_LOSS_CHANGE) & (best_gain > gamma)
+        else:
+            best_bin = np.zeros(n_nodes, dtype=np.int64)
+            best_gain = np.zeros(n_nodes)
+            splits = np.zeros(n_nodes, dtype=bool)
+
+        n_splits = int(splits.sum())
+        split_rank = np.cumsum(splits) - 1
+        child_left = np.where(splits, n_created + 2 * split_rank, -1)
+        values = np.where(splits, 0.0, learning_rate * _newton_values(node_g, node_h, reg_lambda))
+        parts.append(
+            (
+                level_ids,
+                np.where(splits, bins.feature[best_bin], -1),
+                np.where(splits, bins.upper[best_bin], np.nan),
+                child_left,
+                np.where(splits, child_left + 1, -1),
+                values,
+                np.where(splits, best_gain, 0.0),
+            )
+        )
+
+        in_tree = node >= 0
+        rows, row_node = all_rows[in_tree], node[in_tree]
+        settles = ~splits[row_node]
+        leaf_of_row[rows[settles]] = level_ids[row_node[settles]]
+        if n_splits == 0:
+            break
+        rows, row_node = rows[~settles], row_node[~settles]
+        split_bin = best_bin[row_node]
+        goes_right = bins.codes[rows, bins.feature[split_bin]] > split_bin
+        node[:] = -1
+        node[rows] = 2 * split_rank[row_node] + goes_right
+        level_ids = n_created + np.arange(2 * n_splits)
+        n_created += 2 * n_splits
+
+        if depth + 1 < max_depth:
+            hist_g, hist_h = _children_histograms(
+                bins, node, sampled, hist_g[splits], hist_h[splits], gradient, hessian
+            )
+
+    ids, feature, threshold, left, right, value, gain = (
+        np.concatenate(p) for p in zip(*parts, strict=True)
+    )
+    order = np.argsort(ids)
+    tree = RegressionTree(
+        feature=feature[order].astype(np.int64),
+        threshold=threshold[order],
+        left=left[order].astype(np.int64),
+        right=right[order].astype(np.int64),
+        value=value[order],
+        gain=gain[order],
+    )
+    return tree, tree.value[leaf_of_row]
+
+
+def _children_histograms(bins, node, sampled, parent_g, parent_h, gradient, hessian):
+    """Histograms of the children (2k, 2k+1) of each split parent k: build the smaller, subtract."""
+    n_parents = len(parent_g)
+    sampled_node = node[sampled]
+    active = sampled_node >= 0
+    sample_rows, sample_node = sampled[active], sampled_node[active]
+    counts = np.bincount(sample_node, minlength=2 * n_parents).reshape(n_parents, 2)
+    small_is_right = counts[:, 1] < counts[:, 0]
+    in_small = (sample_node % 2) == small_is_right[sample_node // 2]
+    small_g, small_h = _histograms(
+        bins, sample_rows[in_small], sample_node[in_small] // 2, n_parents, gradient, hessian
+    )
+    hist_g = np.empty((2 * n_parents, bins.n_bins))
+    hist_h = np.empty_like(hist_g)
+    small = 2 * np.arange(n_parents) + small_is_right
+    large = 2 * np.arange(n_parents) + ~small_is_right
+    hist_g[small], hist_h[small] = small_g, small_h
+    hist_g[large], hist_h[large] = parent_g - small_g, parent_h - small_h
+    return hist_g, hist_h
+
+
+def predict_forest(trees: list[RegressionTree], X: np.ndarray) -> np.ndarray:
+    """Sum of tree outputs: all trees traverse together, one vectorised step per depth level."""
+    n_nodes = max(len(t.feature) for t in trees)
+
+    def padded(attribute, fill):
+        out = np.full((len(trees), n_nodes), fill, dtype=getattr(trees[0], attribute).dtype)
+        for t, tree in enumerate(trees):
+            out[t, : len(tree.feature)] = getattr(tree, attribute)
+        return out
+
+    feature, threshold = padded("feature", -1), padded("threshold", np.nan)
+    left, right, value = padded("left", 0), padded("right", 0), padded("value", 0.0)
+    max_depth = max(t.depth for t in trees)
+    tree_index = np.arange(len(trees))
+    node = np.zeros((len(X), len(trees)), dtype=np.int64)
+    for _ in range(max_depth):
+        node_feature = feature[tree_index, node]
+        goes_left = (
+            np.take_along_axis(X, np.maximum(node_feature, 0), axis=1) < threshold[tree_index, node]
+        )
+        child = np.where(goes_left, left[tree_index, node], right[tree_index, node])
+        node = np.where(node_feature >= 0, child, node)
+    return value[tree_index, node].sum(axis=1)
