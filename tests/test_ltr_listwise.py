@@ -19,19 +19,7 @@ from mlref.ltr.listwise import (
     listnet_loss,
 )
 from mlref.metrics.ranking import ndcg_at_k
-
-
-def _central_differences(f, x, h=1e-6):
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + h
-        up = f()
-        x[index] = old - h
-        down = f()
-        x[index] = old
-        grad[index] = (up - down) / (2 * h)
-    return grad
+from mlref.nn.gradcheck import numerical_gradient
 
 
 @st.composite
@@ -66,7 +54,7 @@ def test_listnet_matches_a_per_query_loop_and_finite_differences(case):
     groups, y, scores, _ = case
     loss, d_scores = listnet_loss(y, scores, groups)
     assert loss == pytest.approx(_listnet_per_query(y, scores, groups), rel=1e-12, abs=1e-12)
-    numeric = _central_differences(lambda: listnet_loss(y, scores, groups)[0], scores)
+    numeric = numerical_gradient(lambda: listnet_loss(y, scores, groups)[0], scores)
     np.testing.assert_allclose(d_scores, numeric, atol=1e-7)
 
 
@@ -127,7 +115,7 @@ def test_listmle_matches_a_per_query_loop_and_finite_differences(case):
     groups, y, scores, seed = case
     loss, d_scores = listmle_loss(y, scores, groups, seed)
     assert loss == pytest.approx(_listmle_per_query(y, scores, groups, seed), rel=1e-12)
-    numeric = _central_differences(lambda: listmle_loss(y, scores, groups, seed)[0], scores)
+    numeric = numerical_gradient(lambda: listmle_loss(y, scores, groups, seed)[0], scores)
     np.testing.assert_allclose(d_scores, numeric, atol=1e-7)
 
 
@@ -279,7 +267,7 @@ def test_attention_gradient_matches_finite_differences(loss, sizes):
     analytic = scorer.backward(cache, objective()[1])
     assert len(analytic) == len(scorer.params) == len(scorer.param_names)
     for name, param, grad in zip(scorer.param_names, scorer.params, analytic, strict=True):
-        numeric = _central_differences(lambda: objective()[0], param)
+        numeric = numerical_gradient(lambda: objective()[0], param)
         assert grad.shape == param.shape
         np.testing.assert_allclose(grad, numeric, atol=1e-7, err_msg=name)
         assert np.abs(numeric).max() > 1e-4, name  # every parameter matters

@@ -38,22 +38,9 @@ from mlref.ltr.scorers import (
     fit_scorer,
 )
 from mlref.metrics.ranking import ndcg_at_k
+from mlref.nn.gradcheck import numerical_gradient
 
 FEW = settings(max_examples=25, deadline=None)
-
-
-def _central_difference(f, x, eps=1e-6):
-    """Gradient of the scalar function f at x (any shape) by central differences."""
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        original = x[index]
-        x[index] = original + eps
-        up = f()
-        x[index] = original - eps
-        down = f()
-        x[index] = original
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 def _tiny_queries(seed, n_rows=None):
@@ -109,7 +96,7 @@ def test_scorer_backward_matches_finite_differences(scorer, seed):
     assert len(grads) == len(scorer.params) == len(scorer.param_names)
     for p, g in zip(scorer.params, grads, strict=True):
         assert g.shape == p.shape
-        numeric = _central_difference(lambda: scorer.forward(X)[0] @ weights, p)
+        numeric = numerical_gradient(lambda: scorer.forward(X)[0] @ weights, p)
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-7)
 
 
@@ -355,7 +342,7 @@ def test_loss_gradient_wrt_scores_matches_finite_differences(name, seed):
     scores = np.random.default_rng(seed).normal(size=len(y)) * 2  # distinct: ranks stay put
     value, grad = loss(scores, batch)
     assert grad.shape == scores.shape and np.isfinite(value)
-    numeric = _central_difference(lambda: loss(scores, batch)[0], scores)
+    numeric = numerical_gradient(lambda: loss(scores, batch)[0], scores)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
@@ -374,7 +361,7 @@ def test_loss_gradient_wrt_parameters_matches_finite_differences(name, scorer):
     scores, cache = scorer.forward(X_batch)
     grads = scorer.backward(cache, loss(scores, batch)[1])
     for p, g in zip(scorer.params, grads, strict=True):
-        numeric = _central_difference(lambda: loss(scorer.forward(X_batch)[0], batch)[0], p)
+        numeric = numerical_gradient(lambda: loss(scorer.forward(X_batch)[0], batch)[0], p)
         np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-8)
 
 

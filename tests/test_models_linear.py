@@ -23,6 +23,7 @@ from mlref.models.linear import (
     sigmoid,
     softmax,
 )
+from mlref.nn.gradcheck import numerical_gradient
 
 PROB_TOL = 1e-4
 TIGHT = {"tol": 1e-10, "max_iter": 100_000}
@@ -157,15 +158,6 @@ def test_sigmoid_rejects_nan_and_text():
 # ---------------------------------------------------------------------------------------------
 
 
-def _numeric_gradient(f, params, h=1e-6):
-    grad = np.zeros_like(params)
-    for index in np.ndindex(params.shape):
-        step = np.zeros_like(params)
-        step[index] = h
-        grad[index] = (f(params + step) - f(params - step)) / (2 * h)
-    return grad
-
-
 @pytest.mark.parametrize("penalty", ["l2", "l1", None])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("seed", range(3))
@@ -181,7 +173,9 @@ def test_binary_gradient_matches_finite_differences(penalty, fit_intercept, seed
     def objective(p):
         return _binary_objective_and_gradient(p, X1, y.astype(float), **kwargs)[0]
 
-    np.testing.assert_allclose(grad, _numeric_gradient(objective, params), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        grad, numerical_gradient(lambda: objective(params), params), rtol=1e-6, atol=1e-6
+    )
     # the value itself, written the long way round
     p = scipy.special.expit(X1 @ params)
     w = params[:-1] if fit_intercept else params
@@ -203,7 +197,9 @@ def test_softmax_gradient_matches_finite_differences(fit_intercept, seed):
     def objective(p):
         return _softmax_objective_and_gradient(p, X1, Y, C=2.5, fit_intercept=fit_intercept)[0]
 
-    np.testing.assert_allclose(grad, _numeric_gradient(objective, params), rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(
+        grad, numerical_gradient(lambda: objective(params), params), rtol=1e-6, atol=1e-5
+    )
     W = params[:, :-1] if fit_intercept else params
     logp = scipy.special.log_softmax(X1 @ params.T, axis=1)
     expected = -2.5 * logp[np.arange(len(y)), y].sum() + 0.5 * np.sum(W**2)

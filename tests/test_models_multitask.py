@@ -211,3 +211,16 @@ def test_rejects_bad_X_and_unfitted_use():
         model.predict_proba(X[:, :2])
     with pytest.raises(ValueError, match="2-D"):
         model.predict_proba(X[0])
+
+
+def test_clone_round_trips_parameters_and_refits_identically():
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    Y = (rng.random((200, 2)) < 0.3).astype(float)
+    model = MultiTaskClassifier(shared_layer_sizes=(8,), head_layer_sizes=(4,), n_epochs=2,
+                                task_weights=(1.0, 2.0), random_state=3)  # fmt: skip
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and not hasattr(twin, "loss_curve_")
+    np.testing.assert_array_equal(twin.fit(X, Y).predict_proba(X), model.fit(X, Y).predict_proba(X))

@@ -469,3 +469,21 @@ def test_popularity_rejects_bad_input():
         PopularityRecommender().fit([0, 1], [0])
     with pytest.raises(ValueError, match="n_items=1"):
         PopularityRecommender().fit([0], [3], n_items=1)
+
+
+@pytest.mark.parametrize("make", [lambda: TwoTowerModel(n_epochs=2, embedding_dim=4,
+                                                        id_embedding_dim=4, hidden_layer_sizes=(),
+                                                        batch_size=8, random_state=1),
+                                  PopularityRecommender])  # fmt: skip
+def test_retrievers_clone_and_refit_identically(make):
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    users, items = rng.integers(0, 10, 60), rng.integers(0, 15, 60)
+    model = make()
+    twin = clone(model)
+    assert twin.get_params() == model.get_params()
+    np.testing.assert_array_equal(
+        twin.fit(users, items).recommend(np.arange(10), 5),
+        model.fit(users, items).recommend(np.arange(10), 5),
+    )

@@ -22,6 +22,7 @@ comparisons between the two are like for like.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from mlref._validation import (
     check_array_2d,
@@ -85,7 +86,7 @@ def _log1mexp(a: np.ndarray) -> np.ndarray:
     return out
 
 
-class MultiTaskClassifier:
+class MultiTaskClassifier(BaseEstimator):
     r"""Shared-bottom multi-task network for binary tasks, trained with a weighted log loss.
 
     .. math::

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from mlref._validation import (
     check_array_1d,
@@ -260,7 +261,7 @@ def _exclusion(exclude, fitted_interactions, users: np.ndarray, n_items: int):
     return matrix
 
 
-class _Retriever:
+class _Retriever(BaseEstimator):
     """Fit-time bookkeeping shared by the retrieval models: ids, counts, seen items."""
 
     def _fit_interactions(self, user_ids, item_ids, n_users, n_items, user_table, item_table):
