@@ -29,7 +29,6 @@ from mlref.ltr.pairwise import (
 )
 from mlref.ltr.pointwise import PointwiseRanker, logistic_loss, squared_error_loss
 from mlref.ltr.scorers import (
-    Adam,
     LinearScorer,
     MLPScorer,
     QueryBatch,
@@ -143,13 +142,6 @@ def test_build_scorer_copies_the_instance():
     prototype = MLPScorer(hidden=(3,))
     built = build_scorer(prototype).init(2, np.random.default_rng(0))
     assert built is not prototype and prototype.params == [] and len(built.params) == 4
-
-
-def test_adam_first_step_is_learning_rate_times_gradient_sign():
-    theta = [np.array([1.0, -2.0, 0.0]), np.array([5.0])]
-    Adam(theta, learning_rate=0.1).step([np.array([3.0, -0.5, 0.0]), np.array([1e-3])])
-    np.testing.assert_allclose(theta[0], [0.9, -1.9, 0.0], atol=1e-6)
-    np.testing.assert_allclose(theta[1], [4.9], atol=1e-4)
 
 
 @FEW

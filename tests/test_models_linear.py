@@ -238,7 +238,15 @@ def test_logistic_l1_matches_sklearn_saga(seed, C):
     X, y = _binary_data(seed)
     ours = LogisticRegression(penalty="l1", C=C, **TIGHT).fit(X, y)
     assume(np.count_nonzero(ours.coef_) > 0)
-    theirs = _sklearn("l1", C).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            theirs = _sklearn("l1", C).fit(X, y)
+        except ConvergenceWarning:
+            # Nearly separable data with a weak penalty: saga stops at max_iter far from the
+            # optimum. liblinear (penalised intercept, made negligible by a huge scaling) is
+            # then the reference.
+            theirs = _sklearn("l1", C, solver="liblinear", intercept_scaling=1e4).fit(X, y)
     assert _max_prob_diff(ours, theirs, X) < PROB_TOL
 
 

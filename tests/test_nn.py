@@ -42,6 +42,7 @@ from mlref.nn import (
     warmup_cosine,
 )
 from mlref.nn.gradcheck import numerical_gradient, relative_error
+from mlref.nn.layers import check_layer_sizes, mlp
 from mlref.nn.training import iterate_minibatches, n_minibatches
 
 FEW = settings(max_examples=25, deadline=None)
@@ -662,3 +663,44 @@ def test_numerical_gradient_catches_a_wrong_backward():
     assert relative_error(layer.grads[0], numeric) < 1e-6
     assert relative_error(layer.grads[0].T.reshape(3, 2), numeric) > 0.1  # a transposed bug
     np.testing.assert_array_equal(layer.weight, layer.params[0])  # restored after perturbing
+
+
+# --------------------------------------------------------------------------------------------
+# The MLP builder shared by every deep model
+# --------------------------------------------------------------------------------------------
+
+
+def test_mlp_layout_seeding_and_gradients():
+    net = mlp(6, (8, 5, 4), n_outputs=2, dropout=0.3, batch_norm=True, rng=0)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Linear", "BatchNorm", "ReLU", "Dropout"] * 2 + [
+        "Linear", "BatchNorm", "ReLU", "Linear"
+    ]  # fmt: skip
+    assert net.layers[-1].weight.shape == (4, 2)
+    again = mlp(6, (8, 5, 4), n_outputs=2, dropout=0.3, batch_norm=True, rng=0)
+    assert all(np.array_equal(a, b) for a, b in zip(net.params, again.params, strict=True))
+    # weights are drawn layer by layer from one generator, in order
+    gen = np.random.default_rng(1)
+    by_hand = [Linear(3, 4, rng=gen), Linear(4, 1, rng=gen, init="glorot")]
+    built = mlp(3, (4,), rng=1)
+    np.testing.assert_array_equal(built.layers[0].weight, by_hand[0].weight)
+    np.testing.assert_array_equal(built.layers[-1].weight, by_hand[1].weight)
+    check_layer_gradients(
+        mlp(3, (4, 2), n_outputs=2, rng=2), np.random.default_rng(3).normal(size=(5, 3))
+    )
+
+
+def test_mlp_without_layers_is_the_identity_and_sizes_are_checked():
+    net = mlp(3, (), n_outputs=None, rng=0)
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    np.testing.assert_array_equal(net.forward(x), x)
+    np.testing.assert_array_equal(net.backward(x), x)
+    assert net.params == [] and check_layer_sizes(5) == (5,) and check_layer_sizes([]) == ()
+    assert mlp(3, (), rng=0).forward(x).shape == (2, 1)  # only the output layer
+    for bad in ("wide", (4, 0), (2.5,), 3.0, None):
+        with pytest.raises(ValueError, match="hidden_layer_sizes"):
+            mlp(3, bad, rng=0)
+    with pytest.raises(ValueError, match="n_outputs"):
+        mlp(3, (2,), n_outputs=0, rng=0)
+    with pytest.raises(ValueError, match="dropout"):
+        mlp(3, (2,), dropout=1.5, rng=0)

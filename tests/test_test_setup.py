@@ -63,3 +63,11 @@ def test_blas_runs_on_one_thread_in_tests_kernels_and_binder():
     assert os.access(ROOT / "start", os.X_OK) and start.rstrip().endswith('exec "$@"')
     assert "OPENBLAS_NUM_THREADS=1" in start
     assert "OPENBLAS_NUM_THREADS" in (ROOT / "tools" / "run_notebooks.py").read_text()
+
+
+def test_hypothesis_is_derandomized_under_ci():
+    from hypothesis import settings
+
+    assert settings.get_profile("ci").derandomize
+    if os.environ.get("CI"):
+        assert settings.default.derandomize

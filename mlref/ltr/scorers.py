@@ -53,9 +53,9 @@ from threadpoolctl import threadpool_limits
 
 from mlref._validation import check_array_2d, check_option, check_positive_int, check_real
 from mlref.ltr._groups import QueryGroups, check_ranking_data
+from mlref.nn.optim import Adam
 
 __all__ = [
-    "Adam",
     "LinearScorer",
     "MLPScorer",
     "QueryBatch",
@@ -327,56 +327,6 @@ class QueryBatch(NamedTuple):
         return cls(rows=rows, queries=queries, y=np.asarray(y)[rows], groups=batch_groups)
 
 
-class Adam:
-    r"""Adam with a fixed learning rate, updating a list of arrays in place.
-
-    .. math::
-
-        m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad
-        v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \quad
-        \theta \leftarrow \theta - \eta \, \frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)}
-        + \epsilon}.
-
-    Parameters
-    ----------
-    params : list of ndarray
-        Arrays updated in place by :meth:`step`.
-    learning_rate : float
-        Step size :math:`\eta > 0`.
-    beta1, beta2, eps : float
-        Kingma & Ba's defaults 0.9, 0.999, 1e-8.
-
-    Examples
-    --------
-    >>> theta = [np.array([3.0])]
-    >>> opt = Adam(theta, learning_rate=0.1)
-    >>> for _ in range(200):
-    ...     opt.step([2 * theta[0]])  # gradient of theta**2
-    >>> bool(abs(theta[0][0]) < 0.05)
-    True
-    """
-
-    def __init__(self, params, learning_rate, *, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.params = params
-        self.learning_rate = learning_rate
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
-        self.m = [np.zeros_like(p) for p in params]
-        self.v = [np.zeros_like(p) for p in params]
-        self.t = 0
-
-    def step(self, grads) -> None:
-        """Apply one update given one gradient per parameter array."""
-        self.t += 1
-        correction1 = 1.0 - self.beta1**self.t
-        correction2 = 1.0 - self.beta2**self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            p -= self.learning_rate * (m / correction1) / (np.sqrt(v / correction2) + self.eps)
-
-
 def _check_learning_rate(value, name: str = "learning_rate") -> float:
     return check_real(value, name, low=0, low_inclusive=False, hint=" (try 0.01)")
 
@@ -477,14 +427,14 @@ def fit_scorer(
 def _adam_loop(
     scorer, loss_and_grad, X, y, groups, n_epochs, learning_rate, rng, batch_queries, l2
 ):
-    optimiser = Adam(scorer.params, learning_rate)
+    optimiser = Adam(learning_rate)
     history = np.empty(n_epochs)
     if batch_queries is None:
         batch = QueryBatch.from_queries(y, groups)
         X_batch = X[batch.rows]
         for epoch in range(n_epochs):
             history[epoch], grads = _objective(scorer, loss_and_grad, X_batch, batch, l2)
-            optimiser.step(grads)
+            optimiser.step(scorer.params, grads)
         return history
     n_batches = -(-groups.n_queries // batch_queries)
     for epoch in range(n_epochs):
@@ -493,7 +443,7 @@ def _adam_loop(
         for b, queries in enumerate(np.array_split(shuffled, n_batches)):
             batch = QueryBatch.from_queries(y, groups, queries)
             losses[b], grads = _objective(scorer, loss_and_grad, X[batch.rows], batch, l2)
-            optimiser.step(grads)
+            optimiser.step(scorer.params, grads)
         history[epoch] = losses.mean()
     return history
 

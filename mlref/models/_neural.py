@@ -30,7 +30,7 @@ from mlref._validation import check_positive_int, check_real
 from mlref.features.numeric import _record_or_check_columns
 from mlref.models.fields import FieldIndexer
 from mlref.models.linear import _encode_labels, sigmoid
-from mlref.nn.layers import BatchNorm, Dropout, Embedding, Layer, Linear, ReLU, Sequential
+from mlref.nn.layers import Embedding, Linear, Sequential, check_layer_sizes
 from mlref.nn.losses import binary_cross_entropy_with_logits
 from mlref.nn.optim import Adam
 from mlref.nn.training import iterate_minibatches
@@ -38,9 +38,7 @@ from mlref.nn.training import iterate_minibatches
 __all__ = [
     "BinaryNeuralClassifier",
     "FieldNeuralClassifier",
-    "check_hidden_layer_sizes",
     "field_embedding",
-    "mlp_tower",
     "penalty_mask",
 ]
 
@@ -48,58 +46,6 @@ _PREDICTION_BATCH = 8192
 # Standard deviation of the initial field embeddings: with N(0, 1/k) entries an FM term over F
 # fields would start with logits of standard deviation about sqrt(F(F-1)/(2k)), ~4 for 16 fields.
 _EMBEDDING_INIT_STD = 0.01
-
-
-def check_hidden_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...]:
-    """Return the widths as a tuple of ints >= 1 (``()`` is allowed: no hidden layer).
-
-    Examples
-    --------
-    >>> check_hidden_layer_sizes([64, 32]), check_hidden_layer_sizes(8)
-    ((64, 32), (8,))
-    """
-    if isinstance(sizes, int | np.integer):
-        sizes = (sizes,)
-    try:
-        widths = tuple(sizes)
-    except TypeError:
-        raise ValueError(
-            f"{name} must be a tuple of layer widths such as (64, 32), got {sizes!r}"
-        ) from None
-    for width in widths:
-        check_positive_int(width, f"each width in {name}")
-    return widths
-
-
-def mlp_tower(
-    n_inputs: int, hidden_layer_sizes, *, dropout: float, batch_norm: bool, rng
-) -> Sequential:
-    r"""The feed-forward tower of the three models, ending in one output unit (a logit).
-
-    Each hidden layer is ``Linear → [BatchNorm] → ReLU``, and ``Dropout(dropout)`` follows every
-    hidden layer but the last, as the source draws its DNN (dropout after Dense(512) and
-    Dense(256), none after Dense(128)). The output unit is a Glorot-initialised ``Linear(·, 1)``.
-
-    Examples
-    --------
-    >>> tower = mlp_tower(10, (8, 4), dropout=0.3, batch_norm=False, rng=0)
-    >>> [type(layer).__name__ for layer in tower.layers]
-    ['Linear', 'ReLU', 'Dropout', 'Linear', 'ReLU', 'Linear']
-    >>> tower.forward(np.zeros((5, 10))).shape
-    (5, 1)
-    """
-    layers: list[Layer] = []
-    width = n_inputs
-    for depth, size in enumerate(hidden_layer_sizes):
-        layers.append(Linear(width, size, rng=rng))
-        if batch_norm:
-            layers.append(BatchNorm(size))
-        layers.append(ReLU())
-        if dropout > 0 and depth < len(hidden_layer_sizes) - 1:
-            layers.append(Dropout(dropout, rng=rng))
-        width = size
-    layers.append(Linear(width, 1, rng=rng, init="glorot"))
-    return Sequential(layers)
 
 
 def field_embedding(n_ids: int, dim: int, *, rng, init_std: float = _EMBEDDING_INIT_STD):
@@ -123,6 +69,7 @@ def penalty_mask(layers) -> list[bool]:
 
     Examples
     --------
+    >>> from mlref.nn import BatchNorm
     >>> penalty_mask([Embedding(3, 2, rng=0), Linear(2, 1, rng=0), BatchNorm(1)])
     [True, True, False, False, False]
     """
@@ -218,7 +165,7 @@ class BinaryNeuralClassifier(ClassifierMixin, BaseEstimator):
         check_positive_int(self.batch_size, "batch_size")
         check_real(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_real(self.alpha, "alpha", low=0.0, hint=" (the L2 penalty; 0 disables it)")
-        check_hidden_layer_sizes(self.hidden_layer_sizes)
+        check_layer_sizes(self.hidden_layer_sizes)
         check_real(self.dropout, "dropout", low=0.0, high=1.0)
         if self.dropout == 1.0:
             raise ValueError("dropout must be < 1; dropout=1 would drop every unit")

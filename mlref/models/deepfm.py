@@ -8,12 +8,10 @@ import numpy as np
 
 from mlref.models._neural import (
     FieldNeuralClassifier,
-    check_hidden_layer_sizes,
     field_embedding,
-    mlp_tower,
     penalty_mask,
 )
-from mlref.nn.layers import Layer
+from mlref.nn.layers import Layer, check_layer_sizes, mlp
 
 __all__ = ["DeepFMClassifier", "FMSecondOrder", "fm_second_order"]
 
@@ -92,7 +90,7 @@ class _DeepFMNetwork(Layer):
         super().__init__()
         self.first_order = field_embedding(n_ids, 1, rng=rng, init_std=0.0)
         self.embeddings = field_embedding(n_ids, embedding_dim, rng=rng)
-        self.deep = mlp_tower(
+        self.deep = mlp(
             n_fields * embedding_dim, hidden, dropout=dropout, batch_norm=False, rng=rng
         )
         parts = [self.first_order, self.embeddings, self.deep]
@@ -142,7 +140,7 @@ class DeepFMClassifier(FieldNeuralClassifier):
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Hidden layers of the DNN.
     dropout : float in [0, 1), default=0.0
-        Dropout after every hidden layer but the last (see :func:`mlref.models._neural.mlp_tower`).
+        Dropout after every hidden layer but the last (see :func:`mlref.nn.layers.mlp`).
     min_count : int, default=1
         Values seen fewer times in ``fit`` share their field's id for unseen values
         (:class:`~mlref.models.fields.FieldIndexer`).
@@ -221,7 +219,7 @@ class DeepFMClassifier(FieldNeuralClassifier):
             inputs.shape[1],
             self.field_indexer_.n_ids_,
             int(self.embedding_dim),
-            check_hidden_layer_sizes(self.hidden_layer_sizes),
+            check_layer_sizes(self.hidden_layer_sizes),
             float(self.dropout),
             rng,
         )

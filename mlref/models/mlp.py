@@ -7,12 +7,10 @@ import numpy as np
 from mlref._validation import check_option, check_positive_int
 from mlref.models._neural import (
     BinaryNeuralClassifier,
-    check_hidden_layer_sizes,
-    mlp_tower,
     penalty_mask,
 )
 from mlref.models.linear import _check_features, _check_X_for_predict
-from mlref.nn.layers import Layer
+from mlref.nn.layers import Layer, check_layer_sizes, mlp
 
 __all__ = ["MLPClassifier"]
 
@@ -152,9 +150,9 @@ class MLPClassifier(BinaryNeuralClassifier):
         return X
 
     def _build_network(self, inputs, rng) -> _MLPNetwork:
-        tower = mlp_tower(
+        tower = mlp(
             inputs.shape[1],
-            check_hidden_layer_sizes(self.hidden_layer_sizes),
+            check_layer_sizes(self.hidden_layer_sizes),
             dropout=float(self.dropout),
             batch_norm=bool(self.batch_norm),
             rng=rng,

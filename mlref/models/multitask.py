@@ -30,7 +30,7 @@ from mlref._validation import (
     check_real,
 )
 from mlref.models.linear import sigmoid
-from mlref.nn.layers import Layer, Linear, ReLU, Sequential
+from mlref.nn.layers import check_layer_sizes, mlp
 from mlref.nn.optim import Adam
 from mlref.nn.training import iterate_minibatches
 
@@ -38,39 +38,6 @@ __all__ = ["MultiTaskClassifier"]
 
 # Upper bound on log P used in log(1 - P): keeps the loss finite when P rounds to 1.
 _LOG_P_MAX = -1e-300
-
-
-class _Identity(Layer):
-    def forward(self, x, *, training: bool = False) -> np.ndarray:
-        self._cache = True
-        return x
-
-    def backward(self, d_out) -> np.ndarray:
-        return d_out
-
-
-def _mlp(sizes, in_features: int, rng, *, output: int | None = None) -> tuple[Sequential, int]:
-    layers: list[Layer] = []
-    width = in_features
-    for size in sizes:
-        layers += [Linear(width, size, rng=rng), ReLU()]
-        width = size
-    if output is not None:
-        layers.append(Linear(width, output, rng=rng, init="glorot"))
-        width = output
-    return Sequential(layers or [_Identity()]), width
-
-
-def _check_sizes(sizes, name: str) -> tuple[int, ...]:
-    try:
-        out = tuple(sizes)
-    except TypeError:
-        out = None
-    if out is None or not all(
-        isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 1 for s in out
-    ):
-        raise ValueError(f"{name} must be a tuple of integers >= 1 (or () for none), got {sizes!r}")
-    return out
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
@@ -232,8 +199,8 @@ class MultiTaskClassifier(BaseEstimator):
     # Checks
 
     def _check_params(self, n_tasks: int) -> None:
-        self._shared_sizes = _check_sizes(self.shared_layer_sizes, "shared_layer_sizes")
-        self._head_sizes = _check_sizes(self.head_layer_sizes, "head_layer_sizes")
+        self._shared_sizes = check_layer_sizes(self.shared_layer_sizes, "shared_layer_sizes")
+        self._head_sizes = check_layer_sizes(self.head_layer_sizes, "head_layer_sizes")
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.n_epochs, "n_epochs")
         check_real(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
@@ -357,8 +324,9 @@ class MultiTaskClassifier(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.n_tasks_ = n_tasks
         rng = np.random.default_rng(self.random_state)
-        self.shared_, width = _mlp(self._shared_sizes, X.shape[1], rng)
-        self.heads_ = [_mlp(self._head_sizes, width, rng, output=1)[0] for _ in range(n_tasks)]
+        self.shared_ = mlp(X.shape[1], self._shared_sizes, n_outputs=None, rng=rng)
+        width = self._shared_sizes[-1] if self._shared_sizes else X.shape[1]
+        self.heads_ = [mlp(width, self._head_sizes, rng=rng) for _ in range(n_tasks)]
         params = self.shared_.params + [p for head in self.heads_ for p in head.params]
         grads = self.shared_.grads + [g for head in self.heads_ for g in head.grads]
         optimizer = Adam(self.learning_rate)

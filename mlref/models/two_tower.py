@@ -36,7 +36,7 @@ from mlref._validation import (
 )
 from mlref.metrics.retrieval import top_k_items
 from mlref.models.linear import log_softmax
-from mlref.nn.layers import Embedding, Layer, Linear, ReLU, Sequential
+from mlref.nn.layers import Embedding, Layer, Sequential, mlp
 from mlref.nn.optim import Adam
 from mlref.nn.training import iterate_minibatches
 
@@ -181,14 +181,8 @@ class _Tower:
         self.features = features
         self.embedding = Embedding(n_ids, id_dim, rng=rng)
         width = id_dim + (0 if features is None else features.shape[1])
-        layers: list[Layer] = []
-        for size in hidden:
-            layers += [Linear(width, size, rng=rng), ReLU()]
-            width = size
-        layers.append(Linear(width, out_dim, rng=rng, init="glorot"))
-        if normalize:
-            layers.append(_L2Normalize())
-        self.mlp = Sequential(layers)
+        layers = mlp(width, hidden, n_outputs=out_dim, rng=rng).layers
+        self.mlp = Sequential([*layers, _L2Normalize()] if normalize else layers)
         self.id_dim = id_dim
         self.params = self.embedding.params + self.mlp.params
         self.grads = self.embedding.grads + self.mlp.grads

@@ -10,12 +10,10 @@ import numpy as np
 from mlref._validation import check_positive_int
 from mlref.models._neural import (
     FieldNeuralClassifier,
-    check_hidden_layer_sizes,
     field_embedding,
-    mlp_tower,
     penalty_mask,
 )
-from mlref.nn.layers import Layer
+from mlref.nn.layers import Layer, check_layer_sizes, mlp
 
 __all__ = ["WideAndDeepClassifier", "hash_field_pairs"]
 
@@ -77,7 +75,7 @@ class _WideDeepNetwork(Layer):
             field_embedding(n_buckets, 1, rng=rng, init_std=0.0) if len(pairs) else None
         )
         self.embeddings = field_embedding(n_ids, embedding_dim, rng=rng)
-        self.deep = mlp_tower(
+        self.deep = mlp(
             n_fields * embedding_dim, hidden, dropout=dropout, batch_norm=False, rng=rng
         )
         parts = [self.wide_fields, self.wide_crosses, self.embeddings, self.deep]
@@ -139,7 +137,7 @@ class WideAndDeepClassifier(FieldNeuralClassifier):
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Hidden layers of the deep part.
     dropout : float in [0, 1), default=0.0
-        Dropout after every hidden layer but the last (see :func:`mlref.models._neural.mlp_tower`).
+        Dropout after every hidden layer but the last (see :func:`mlref.nn.layers.mlp`).
     min_count : int, default=1
         Values seen fewer times in ``fit`` share their field's id for unseen values
         (:class:`~mlref.models.fields.FieldIndexer`).
@@ -276,7 +274,7 @@ class WideAndDeepClassifier(FieldNeuralClassifier):
             self.crosses_,
             int(self.n_cross_buckets),
             int(self.embedding_dim),
-            check_hidden_layer_sizes(self.hidden_layer_sizes),
+            check_layer_sizes(self.hidden_layer_sizes),
             float(self.dropout),
             rng,
         )

@@ -25,6 +25,7 @@ __all__ = [
     "BatchNorm",
     "Dropout",
     "Embedding",
+    "Identity",
     "Layer",
     "LayerNorm",
     "Linear",
@@ -33,6 +34,8 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "check_layer_sizes",
+    "mlp",
 ]
 
 
@@ -613,3 +616,101 @@ class Sequential(Layer):
         for layer in reversed(self.layers):
             d_out = layer.backward(d_out)
         return d_out
+
+
+class Identity(Layer):
+    """Pass-through layer (an MLP with no layer at all is ``Sequential([Identity()])``).
+
+    Examples
+    --------
+    >>> Identity().forward(np.array([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
+
+    def forward(self, x, *, training: bool = False) -> np.ndarray:
+        x = _as_input(x, min_ndim=0)
+        self._cache = x.shape
+        return x
+
+    def backward(self, d_out) -> np.ndarray:
+        return self._d_out(d_out, self._cached())
+
+
+def check_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...]:
+    """Return layer widths as a tuple of ints >= 1 (``()`` is allowed: no hidden layer).
+
+    Examples
+    --------
+    >>> check_layer_sizes([64, 32]), check_layer_sizes(8)
+    ((64, 32), (8,))
+    """
+    if isinstance(sizes, int | np.integer) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    if isinstance(sizes, str):
+        raise ValueError(f"{name} must be a tuple of layer widths such as (64, 32), got {sizes!r}")
+    try:
+        widths = tuple(sizes)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a tuple of layer widths such as (64, 32), got {sizes!r}"
+        ) from None
+    for width in widths:
+        check_positive_int(width, f"each width in {name}")
+    return tuple(int(w) for w in widths)
+
+
+def mlp(
+    n_inputs: int,
+    hidden_layer_sizes,
+    *,
+    n_outputs: int | None = 1,
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    rng,
+) -> Sequential:
+    r"""A feed-forward network: ``Linear → [BatchNorm] → ReLU`` per hidden layer, then an output.
+
+    ``Dropout(dropout)`` follows every hidden layer but the last, as the source draws its DNN
+    (dropout after Dense(512) and Dense(256), none after Dense(128)). The output layer is a
+    Glorot-initialised ``Linear(·, n_outputs)`` (``n_outputs=None``: no output layer, the last
+    hidden layer's ReLU is the output). Weights are drawn from ``rng`` layer by layer, in order.
+
+    Parameters
+    ----------
+    n_inputs : int
+    hidden_layer_sizes : tuple of int
+        Widths of the hidden layers, ``()`` for none.
+    n_outputs : int or None, default=1
+    dropout : float in [0, 1), default=0.0
+    batch_norm : bool, default=False
+    rng : numpy.random.Generator, int or None
+
+    Examples
+    --------
+    >>> net = mlp(10, (8, 4), dropout=0.3, rng=0)
+    >>> [type(layer).__name__ for layer in net.layers]
+    ['Linear', 'ReLU', 'Dropout', 'Linear', 'ReLU', 'Linear']
+    >>> net.forward(np.zeros((5, 10))).shape
+    (5, 1)
+    >>> mlp(3, (), n_outputs=None, rng=0).forward(np.ones((1, 3))).shape  # no layer: identity
+    (1, 3)
+    """
+    n_inputs = check_positive_int(n_inputs, "n_inputs")
+    widths = check_layer_sizes(hidden_layer_sizes)
+    dropout = check_real(dropout, "dropout", low=0.0, high=1.0)
+    gen = np.random.default_rng(rng)
+    layers: list[Layer] = []
+    width = n_inputs
+    for depth, size in enumerate(widths):
+        layers.append(Linear(width, size, rng=gen))
+        if batch_norm:
+            layers.append(BatchNorm(size))
+        layers.append(ReLU())
+        if dropout > 0 and depth < len(widths) - 1:
+            layers.append(Dropout(dropout, rng=gen))
+        width = size
+    if n_outputs is not None:
+        layers.append(
+            Linear(width, check_positive_int(n_outputs, "n_outputs"), rng=gen, init="glorot")
+        )
+    return Sequential(layers or [Identity()])
