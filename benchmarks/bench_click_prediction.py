@@ -94,19 +94,13 @@ def evaluate(name, model, X_train, y_train, X_test, y_test, note=""):
     }
 
 
-def one_hot(ids: np.ndarray, n_ids: int) -> np.ndarray:
-    out = np.zeros((ids.shape[0], n_ids))
-    out[np.arange(ids.shape[0])[:, None], ids] = 1.0
-    return out
-
-
 def ipinyou() -> tuple[pd.DataFrame, np.ndarray, float]:
     train, test = fetch_ipinyou(subset="train"), fetch_ipinyou(subset="test")
     X_train, y_train = train.drop(columns="click"), train["click"].to_numpy()
     X_test, y_test = test.drop(columns="click"), test["click"].to_numpy()
     indexer = FieldIndexer(min_count=IPINYOU_MIN_COUNT).fit(X_train)
-    H_train = one_hot(indexer.transform(X_train), indexer.n_ids_)
-    H_test = one_hot(indexer.transform(X_test), indexer.n_ids_)
+    H_train = indexer.one_hot(X_train).toarray()  # mlref's LogisticRegression is dense
+    H_test = indexer.one_hot(X_test).toarray()
     hot = f"one-hot ({indexer.n_ids_} columns)"
     fields = f"{X_train.shape[1]} fields"
     data_hot = (H_train, y_train, H_test, y_test)

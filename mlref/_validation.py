@@ -185,3 +185,23 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
         if not all(is_str) and not all(isinstance(v, numbers.Real) for v in values):
             raise ValueError(f"{name} mixes label types; use all strings or all finite numbers")
     return arr
+
+
+def check_n_features(X: np.ndarray, estimator, name: str = "X") -> np.ndarray:
+    """Check that ``X`` has the ``n_features_in_`` columns ``estimator`` was fitted with.
+
+    The message follows scikit-learn's wording, so estimator checks recognise it.
+    """
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"{name} has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input (as in fit); pass the same columns"
+        )
+    return X
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool, refusing anything but True/False (``0``, ``"no"``...)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

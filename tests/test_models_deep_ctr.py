@@ -639,3 +639,20 @@ _SKLEARN_WORDING = {
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_field_indexer_one_hot_matches_sklearn_on_the_kept_values():
+    from sklearn.preprocessing import OneHotEncoder as SklearnOneHot
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"a": rng.choice(list("pqrs"), 200), "b": rng.integers(0, 7, 200)})
+    indexer = FieldIndexer().fit(X)
+    hot = indexer.one_hot(X)
+    assert hot.shape == (200, indexer.n_ids_) and (hot.sum(axis=1) == 2).all()
+    np.testing.assert_array_equal(hot.indices.reshape(200, 2), indexer.transform(X))
+    theirs = SklearnOneHot(handle_unknown="ignore").fit(X).transform(X).toarray()
+    kept = np.setdiff1d(np.arange(indexer.n_ids_), indexer.field_offsets_[1:] - 1)
+    kept = kept[kept != indexer.n_ids_ - 1]  # drop each field's reserved "unseen" id
+    np.testing.assert_array_equal(hot.toarray()[:, kept], theirs)
+    unseen = indexer.one_hot(pd.DataFrame({"a": ["z"], "b": [99]})).toarray()
+    assert unseen[0, indexer.field_offsets_[1] - 1] == 1 and unseen[0, -1] == 1

@@ -8,6 +8,7 @@ from mlref._validation import (
     check_array_2d,
     check_binary,
     check_class_labels,
+    check_n_features,
     check_option,
     check_positive_int,
     check_probabilities,
@@ -70,3 +71,13 @@ def test_good_input_passes_through_converted():
     assert check_class_labels(["buy", "nav"]).tolist() == ["buy", "nav"]
     assert check_class_labels([0.0, 2.0]).tolist() == [0.0, 2.0]
     assert check_class_labels(np.array(["a", "b"], dtype=object)).tolist() == ["a", "b"]
+
+
+def test_check_n_features_uses_scikit_learns_wording():
+    class Fitted:
+        n_features_in_ = 2
+
+    X = np.zeros((3, 2))
+    assert check_n_features(X, Fitted()) is X
+    with pytest.raises(ValueError, match=r"^X has 3 features, but Fitted is expecting 2 features"):
+        check_n_features(np.zeros((1, 3)), Fitted())

@@ -33,7 +33,13 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_2d, check_option, check_positive_int, check_same_length
+from mlref._validation import (
+    check_array_2d,
+    check_n_features,
+    check_option,
+    check_positive_int,
+    check_same_length,
+)
 from mlref.ltr._groups import QueryGroups
 from mlref.ltr.listwise import listmle_loss, listnet_loss
 from mlref.ltr.scorers import ScorerRanker
@@ -412,11 +418,7 @@ class AttentionRanker(ScorerRanker):
         """
         check_is_fitted(self, "scorer_")
         X = check_array_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but the ranker was fitted with "
-                f"{self.n_features_in_}; pass the same columns"
-            )
+        check_n_features(X, self)
         groups = QueryGroups.from_ids(group)
         check_same_length(X=X, group=groups.order)
         X = (X - self.feature_mean_) / self.feature_scale_

@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_2d, check_positive_int, check_real
+from mlref._validation import check_array_2d, check_n_features, check_positive_int, check_real
 from mlref.ltr._groups import check_ranking_data
 from mlref.ltr.lambdas import lambdas_from_pair_weights, pair_weights_delta_ndcg
 from mlref.metrics.ranking import ndcg_at_k
@@ -284,8 +284,5 @@ class LambdaMART(BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         X = check_array_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features but the model was fitted with {self.n_features_in_}"
-            )
+        check_n_features(X, self)
         return predict_forest(self.estimators_, X)

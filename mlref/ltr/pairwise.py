@@ -28,7 +28,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from mlref._validation import check_array_2d, check_option, check_positive_int, check_real
+from mlref._validation import (
+    check_array_2d,
+    check_n_features,
+    check_option,
+    check_positive_int,
+    check_real,
+)
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 from mlref.ltr.lambdas import pair_weights_delta_ndcg
 from mlref.ltr.pairs import sample_sorted_pairs
@@ -541,9 +547,5 @@ class RankSVM(BaseEstimator):
         """
         check_is_fitted(self, "coef_")
         X = check_array_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but RankSVM was fitted with "
-                f"{self.n_features_in_}; pass the same columns"
-            )
+        check_n_features(X, self)
         return X @ self.coef_

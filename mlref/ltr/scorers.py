@@ -51,7 +51,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from mlref._validation import check_array_2d, check_option, check_positive_int, check_real
+from mlref._validation import (
+    check_array_2d,
+    check_n_features,
+    check_option,
+    check_positive_int,
+    check_real,
+)
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 from mlref.nn.optim import Adam
 
@@ -554,11 +560,7 @@ class ScorerRanker(BaseEstimator):
         """
         check_is_fitted(self, "scorer_")
         X = check_array_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}; pass the same columns"
-            )
+        check_n_features(X, self)
         X = (X - self.feature_mean_) / self.feature_scale_
         if group is None:
             if getattr(self.scorer_, "needs_groups", False):

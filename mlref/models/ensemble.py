@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 from mlref._validation import (
     check_array_1d,
     check_array_2d,
+    check_bool,
     check_class_labels,
     check_option,
     check_positive_int,
@@ -60,12 +61,6 @@ _STACK_METHODS = ("auto", "predict_proba", "decision_function")
 # --------------------------------------------------------------------------------------------
 # Shared checks
 # --------------------------------------------------------------------------------------------
-
-
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _check_has_methods(estimator, name: str, methods) -> None:
@@ -139,8 +134,8 @@ class _BaseBagging(BaseEstimator):
 
     def _fit_members(self, X, y, default):
         n_estimators = check_positive_int(self.n_estimators, "n_estimators")
-        bootstrap = _check_bool(self.bootstrap, "bootstrap")
-        oob_score = _check_bool(self.oob_score, "oob_score")
+        bootstrap = check_bool(self.bootstrap, "bootstrap")
+        oob_score = check_bool(self.oob_score, "oob_score")
         if oob_score and not bootstrap:
             raise ValueError(
                 "oob_score=True needs bootstrap=True: without it no row is left out of a sample"
@@ -608,7 +603,7 @@ class StackingClassifier(ClassifierMixin, BaseEstimator):
                 f"y holds only one class ({self.classes_[0]!r}); fit on at least two classes"
             )
         names, methods = self._check_estimators()
-        _check_bool(self.passthrough, "passthrough")
+        check_bool(self.passthrough, "passthrough")
         self.stack_method_ = methods
         if isinstance(self.cv, str):
             check_option(self.cv, "cv", ("prefit",))

@@ -20,6 +20,7 @@ One table row per id is the sparse equivalent of the one-hot vector of each fiel
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -99,3 +100,22 @@ class FieldIndexer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             codes = _codes(categories, column)
             ids[:, j] = self.field_offsets_[j] + np.where(codes < 0, categories.size, codes)
         return ids
+
+    def one_hot(self, X) -> sp.csr_matrix:
+        """The same ids as a one-hot CSR matrix of shape (n_samples, ``n_ids_``), one 1 per field.
+
+        This is the input of a linear model (or of XGBoost) over the very values, and "rare"
+        buckets, that the field models embed.
+
+        Examples
+        --------
+        >>> indexer = FieldIndexer().fit([["a", "x"], ["b", "x"]])
+        >>> indexer.one_hot([["b", "y"]]).toarray().tolist()
+        [[0.0, 1.0, 0.0, 0.0, 1.0]]
+        """
+        ids = self.transform(X)
+        n_samples, n_fields = ids.shape
+        indptr = np.arange(0, ids.size + 1, n_fields)
+        return sp.csr_matrix(
+            (np.ones(ids.size), ids.ravel(), indptr), shape=(n_samples, self.n_ids_)
+        )

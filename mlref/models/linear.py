@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from mlref._validation import (
     check_array_2d,
     check_class_labels,
+    check_n_features,
     check_option,
     check_positive_int,
     check_real,
@@ -286,12 +287,7 @@ def _encode_labels(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
 def _check_X_for_predict(estimator, X) -> np.ndarray:
     check_is_fitted(estimator)
     X = _check_features(X)
-    if X.shape[1] != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input (as in fit); pass the same columns"
-        )
-    return X
+    return check_n_features(X, estimator)
 
 
 class _Preconditioned(NamedTuple):

@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator
 
 from mlref._validation import (
     check_array_2d,
+    check_n_features,
     check_positive_int,
     check_real,
 )
@@ -251,12 +252,7 @@ class MultiTaskClassifier(BaseEstimator):
 
     def _check_X(self, X) -> np.ndarray:
         X = check_array_2d(X, "X")
-        if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features but the model was fitted with "
-                f"{self.n_features_in_}; pass the same columns"
-            )
-        return X
+        return check_n_features(X, self) if hasattr(self, "n_features_in_") else X
 
     @staticmethod
     def _check_targets(Y, task_mask, n_samples: int) -> tuple[np.ndarray, np.ndarray]:

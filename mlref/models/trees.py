@@ -35,7 +35,9 @@ from sklearn.utils.validation import check_is_fitted
 from mlref._validation import (
     check_array_1d,
     check_array_2d,
+    check_bool,
     check_class_labels,
+    check_n_features,
     check_option,
     check_positive_int,
     check_real,
@@ -466,12 +468,7 @@ def _check_fit_data(X, y, *, labels=False):
 def _check_predict_data(estimator, X):
     check_is_fitted(estimator)
     X = check_array_2d(X, "X")
-    if X.shape[1] != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features but {type(estimator).__name__} was fitted with "
-            f"{estimator.n_features_in_}; pass the same columns as in fit"
-        )
-    return X
+    return check_n_features(X, estimator)
 
 
 def _check_sample_weight(sample_weight, n_samples: int):
@@ -837,8 +834,7 @@ class _BaseForest(BaseEstimator):
     def _grow_forest(self, X, stats, weight):
         """Grow every tree from its own seed: the bootstrap draw, then the feature draws."""
         n_estimators = check_positive_int(self.n_estimators, "n_estimators")
-        if not isinstance(self.bootstrap, bool | np.bool_):
-            raise ValueError(f"bootstrap must be True or False, got {self.bootstrap!r}")
+        bootstrap = check_bool(self.bootstrap, "bootstrap")
         template = self._tree_class(
             criterion=self.criterion,
             max_depth=self.max_depth,
@@ -854,7 +850,7 @@ class _BaseForest(BaseEstimator):
         for seed in self._tree_seeds:
             tree_rng = np.random.default_rng(seed)
             tree_weight = weight
-            if self.bootstrap:
+            if bootstrap:
                 counts = np.bincount(tree_rng.integers(0, n, size=n), minlength=n)
                 tree_weight = counts if weight is None else counts * weight
             tree = template._fit_tree(

@@ -40,7 +40,7 @@ from mlref.nn.optim import (
     step_decay,
     warmup_cosine,
 )
-from mlref.nn.training import iterate_minibatches, n_minibatches
+from mlref.nn.training import iterate_minibatches
 
 __all__ = [
     "SGD",
@@ -70,7 +70,6 @@ __all__ = [
     "iterate_minibatches",
     "linear_warmup",
     "mean_squared_error",
-    "n_minibatches",
     "numerical_gradient",
     "relative_error",
     "step_decay",

@@ -14,20 +14,7 @@ import numpy as np
 
 from mlref._validation import check_positive_int
 
-__all__ = ["iterate_minibatches", "n_minibatches"]
-
-
-def n_minibatches(n_samples: int, *, batch_size: int) -> int:
-    """Number of batches in one epoch, :math:`\\lceil n / B \\rceil`.
-
-    Examples
-    --------
-    >>> n_minibatches(10, batch_size=4)
-    3
-    """
-    n_samples = check_positive_int(n_samples, "n_samples")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    return -(-n_samples // batch_size)
+__all__ = ["iterate_minibatches"]
 
 
 def iterate_minibatches(
