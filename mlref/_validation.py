@@ -205,3 +205,37 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_random_state(random_state, name: str = "random_state") -> np.random.Generator:
+    """Return a NumPy ``Generator`` from a seed: None, an int >= 0, a Generator or a RandomState.
+
+    An int seed gives ``np.random.default_rng(seed)``, so results are the same as seeding NumPy
+    directly; a ``Generator`` is used as it is (its state advances); a legacy ``RandomState``
+    draws one seed from its stream.
+
+    Raises
+    ------
+    ValueError
+        For anything else (a string, a float, a bool, a negative int), naming ``name`` and the
+        accepted types, instead of NumPy's SeedSequence message.
+
+    Examples
+    --------
+    >>> check_random_state(0).integers(10)
+    np.int64(8)
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**32 - 1))
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise ValueError(
+            f"{name} must be None, an int >= 0, a numpy Generator or RandomState, got "
+            f"{random_state!r} ({type(random_state).__name__}); pass e.g. {name}=0"
+        )
+    if random_state < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {random_state}; pass e.g. {name}=0")
+    return np.random.default_rng(int(random_state))

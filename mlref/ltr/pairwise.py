@@ -33,12 +33,13 @@ from mlref._validation import (
     check_n_features,
     check_option,
     check_positive_int,
+    check_random_state,
     check_real,
 )
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 from mlref.ltr.lambdas import pair_weights_delta_ndcg
 from mlref.ltr.pairs import sample_sorted_pairs
-from mlref.ltr.scorers import QueryBatch, ScorerRanker, _as_generator
+from mlref.ltr.scorers import QueryBatch, ScorerRanker
 
 __all__ = ["LambdaRank", "LambdaRankLoss", "RankNet", "RankNetLoss", "RankSVM"]
 
@@ -515,7 +516,7 @@ class RankSVM(BaseEstimator):
         max_iter = check_positive_int(self.max_iter, "max_iter")
         if isinstance(self.tol, bool) or not isinstance(self.tol, numbers.Real) or self.tol <= 0:
             raise ValueError(f"tol must be a positive number, got {self.tol!r}")
-        rng = _as_generator(self.random_state)
+        rng = check_random_state(self.random_state)
         _require_pairs(y, groups)
         y_sorted, X_sorted = y[groups.order], X[groups.order]
         if pair_sampling == "all":

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import numbers
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -56,6 +55,7 @@ from mlref._validation import (
     check_n_features,
     check_option,
     check_positive_int,
+    check_random_state,
     check_real,
 )
 from mlref.ltr._groups import QueryGroups, check_ranking_data
@@ -459,22 +459,6 @@ def _adam_loop(
 # --------------------------------------------------------------------------------------------
 
 
-def _as_generator(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**32 - 1))
-    if isinstance(random_state, bool) or not (
-        random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator)
-    ):
-        raise ValueError(
-            f"random_state must be None, an int >= 0 or a numpy Generator, got {random_state!r}"
-        )
-    if isinstance(random_state, numbers.Integral) and random_state < 0:
-        raise ValueError(f"random_state must be >= 0, got {random_state}")
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(random_state)
-
-
 class ScorerRanker(BaseEstimator):
     r"""Base class of rankers trained as (scorer, loss over scores) with :func:`fit_scorer`.
 
@@ -521,7 +505,7 @@ class ScorerRanker(BaseEstimator):
         alpha = _check_alpha(self.alpha)
         if self.batch_queries is not None:
             check_positive_int(self.batch_queries, "batch_queries")
-        rng = _as_generator(self.random_state)
+        rng = check_random_state(self.random_state)
         scorer = build_scorer(self.scorer)
         loss = self._make_loss(y, groups, rng)
         mean = X.mean(axis=0)
