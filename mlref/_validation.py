@@ -7,6 +7,27 @@ and how to fix it, so that a bad input never turns into a silently wrong number.
 import numbers
 
 import numpy as np
+from sklearn.base import OneToOneFeatureMixin
+from sklearn.utils.validation import check_is_fitted
+
+
+def as_array(x, name: str, dtype) -> np.ndarray:
+    """``np.asarray`` with messages that name the argument (ragged lists, text, objects)."""
+    if isinstance(x, str | bytes):
+        raise ValueError(f"{name} must be array-like of numbers, got a string {x[:20]!r}")
+    try:
+        return np.asarray(x, dtype=dtype)
+    except ValueError as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise ValueError(
+                f"{name} is ragged: its rows have different lengths; pass a rectangular array "
+                "(every row the same number of values)"
+            ) from None
+        raise ValueError(
+            f"{name} must hold numbers; could not convert it to {np.dtype(dtype)} ({exc})"
+        ) from None
+    except TypeError as exc:
+        raise TypeError(f"{name} must be array-like of numbers; {exc}") from None
 
 
 def check_array_1d(x, name: str, *, dtype=np.float64, allow_empty: bool = False) -> np.ndarray:
@@ -17,10 +38,7 @@ def check_array_1d(x, name: str, *, dtype=np.float64, allow_empty: bool = False)
     ValueError
         If ``x`` is not 1-D, is empty (unless ``allow_empty``), is not numeric, or holds NaN/inf.
     """
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be array-like of numbers; got {type(x).__name__}") from exc
+    arr = as_array(x, name, None)
     if arr.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D, got an array of shape {arr.shape}; pass one value per sample "
@@ -43,7 +61,7 @@ def check_array_1d(x, name: str, *, dtype=np.float64, allow_empty: bool = False)
 
 def check_array_2d(x, name: str, *, dtype=np.float64) -> np.ndarray:
     """Return ``x`` as a finite, non-empty 2-D array of ``dtype``."""
-    arr = np.asarray(x, dtype=dtype)
+    arr = as_array(x, name, dtype)
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; "
@@ -187,14 +205,16 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
     return arr
 
 
-def check_n_features(X: np.ndarray, estimator, name: str = "X") -> np.ndarray:
+def check_n_features(X, estimator, name: str = "X"):
     """Check that ``X`` has the ``n_features_in_`` columns ``estimator`` was fitted with.
 
-    The message follows scikit-learn's wording, so estimator checks recognise it.
+    ``X`` is an array, or the number of columns of one. The message follows scikit-learn's
+    wording, so estimator checks recognise it.
     """
-    if X.shape[1] != estimator.n_features_in_:
+    n_columns = X if isinstance(X, numbers.Integral) else X.shape[1]
+    if n_columns != estimator.n_features_in_:
         raise ValueError(
-            f"{name} has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{name} has {n_columns} features, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input (as in fit); pass the same columns"
         )
     return X
@@ -207,30 +227,22 @@ def check_bool(value, name: str) -> bool:
     return bool(value)
 
 
-def check_random_state(random_state, name: str = "random_state") -> np.random.Generator:
-    """Return a NumPy ``Generator`` from a seed: None, an int >= 0, a Generator or a RandomState.
+def check_seed(random_state, name: str = "random_state"):
+    """Check a seed without using it: None, an int >= 0, a Generator or a RandomState.
 
-    An int seed gives ``np.random.default_rng(seed)``, so results are the same as seeding NumPy
-    directly; a ``Generator`` is used as it is (its state advances); a legacy ``RandomState``
-    draws one seed from its stream.
+    Returns the value unchanged, for code that hands the seed on (to scikit-learn's
+    ``check_random_state`` or to XGBoost) but must refuse a bad one with a clear message.
 
     Raises
     ------
     ValueError
         For anything else (a string, a float, a bool, a negative int), naming ``name`` and the
         accepted types, instead of NumPy's SeedSequence message.
-
-    Examples
-    --------
-    >>> check_random_state(0).integers(10)
-    np.int64(8)
     """
-    if isinstance(random_state, np.random.Generator):
+    if random_state is None or isinstance(
+        random_state, np.random.Generator | np.random.RandomState
+    ):
         return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**32 - 1))
-    if random_state is None:
-        return np.random.default_rng()
     if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
         raise ValueError(
             f"{name} must be None, an int >= 0, a numpy Generator or RandomState, got "
@@ -238,4 +250,64 @@ def check_random_state(random_state, name: str = "random_state") -> np.random.Ge
         )
     if random_state < 0:
         raise ValueError(f"{name} must be an int >= 0, got {random_state}; pass e.g. {name}=0")
-    return np.random.default_rng(int(random_state))
+    return random_state
+
+
+def check_random_state(random_state, name: str = "random_state") -> np.random.Generator:
+    """Return a NumPy ``Generator`` from a seed: None, an int >= 0, a Generator or a RandomState.
+
+    An int seed gives ``np.random.default_rng(seed)``, so results are the same as seeding NumPy
+    directly; a ``Generator`` is used as it is (its state advances); a legacy ``RandomState``
+    draws one seed from its stream. Anything else raises :class:`ValueError` (see
+    :func:`check_seed`).
+
+    Examples
+    --------
+    >>> check_random_state(0).integers(10)
+    np.int64(8)
+    """
+    random_state = check_seed(random_state, name)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**32 - 1))
+    return np.random.default_rng(random_state)
+
+
+def check_input_features(estimator, input_features) -> list[str]:
+    """The input feature names for ``get_feature_names_out(input_features)``, as scikit-learn.
+
+    ``None`` gives the names seen in ``fit`` (``x0, x1, ...`` for an array); given names must
+    be one per input column, and equal the fitted ones when ``fit`` saw a DataFrame.
+    """
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if input_features is None:
+        if fitted is not None:
+            return [str(n) for n in fitted]
+        return [f"x{j}" for j in range(estimator.n_features_in_)]
+    names = as_array(input_features, "input_features", object)
+    if isinstance(input_features, str) or names.ndim != 1:
+        raise ValueError(
+            f"input_features must be a 1-D list of names, one per input column, got "
+            f"{input_features!r}"
+        )
+    if names.size != estimator.n_features_in_:
+        raise ValueError(
+            f"input_features has {names.size} names but {type(estimator).__name__} was fitted on "
+            f"{estimator.n_features_in_} columns; pass one name per column"
+        )
+    if fitted is not None and not np.array_equal(names.astype(str), np.asarray(fitted, str)):
+        raise ValueError(
+            f"input_features {list(names)} differ from the columns seen in fit {list(fitted)}; "
+            "pass the same names (or None)"
+        )
+    return [str(n) for n in names]
+
+
+class OneToOneFeatureNames(OneToOneFeatureMixin):
+    """scikit-learn's one-to-one feature names, with :func:`check_input_features`' messages."""
+
+    def get_feature_names_out(self, input_features=None):
+        """Output names, one per input column: the input names themselves."""
+        check_is_fitted(self, "n_features_in_")
+        return np.asarray(check_input_features(self, input_features), dtype=object)

@@ -19,6 +19,7 @@ import re
 import shutil
 import socket
 import threading
+import time
 import zipfile
 from types import SimpleNamespace
 
@@ -659,8 +660,81 @@ def test_real_mirror_file_with_one_byte_changed(real_env, tmp_path, monkeypatch)
         fetch_mq2008(partitions=("S1", "S2"), download_if_missing=False)
 
 
-def test_download_timeout_is_finite():
-    assert 0 < _fetch.DOWNLOAD_TIMEOUT <= 300
+def test_network_timeouts_are_short():
+    assert 0 < _fetch.CONNECT_TIMEOUT <= 15 and 0 < _fetch.READ_TIMEOUT <= 60
+
+
+@pytest.fixture
+def silent_server():
+    """A loopback server that accepts connections and never answers (or answers headers only)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    accepted, stop = [], threading.Event()
+    headers_only = {"on": False}
+
+    def accept_forever():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(conn)
+            if headers_only["on"]:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+
+    thread = threading.Thread(target=accept_forever, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(
+            url=f"http://127.0.0.1:{listener.getsockname()[1]}",
+            accepted=accepted,
+            headers_only=headers_only,
+        )
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+@pytest.mark.parametrize("stall", ["before the answer", "in the middle of the body"])
+def test_a_server_that_stalls_fails_fast_with_a_clear_error(
+    env, toy, silent_server, stall, monkeypatch
+):
+    monkeypatch.setattr(_fetch, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(_fetch, "READ_TIMEOUT", 0.5)
+    silent_server.headers_only["on"] = stall == "in the middle of the body"
+    remote = dataclasses.replace(DATASETS[TOY]["a.txt"], url=f"{silent_server.url}/a.txt")
+    monkeypatch.setitem(DATASETS[TOY], "a.txt", remote)
+    start = time.monotonic()
+    with pytest.raises(DataUnavailableError, match=r"did not answer within 0\.5 s"):
+        fetch_files(TOY, ["a.txt"])
+    assert time.monotonic() - start < 5
+    assert silent_server.accepted, "the client never reached the server"
+    assert not list(env.cache.glob("*")), "nothing may be left in the cache"
+
+
+def test_a_mirror_folder_that_does_not_exist_is_named_in_the_error(env, toy, tmp_path):
+    missing = tmp_path / "no-such-mirror"
+    with pytest.raises(DataUnavailableError, match=r"mirror folder .*no-such-mirror.* not exist"):
+        fetch_files(TOY, ["a.txt"], mirror=missing)
+
+
+def test_a_data_home_that_is_a_file_is_refused(tmp_path):
+    a_file = tmp_path / "cache.txt"
+    a_file.write_text("not a folder")
+    with pytest.raises(ValueError, match=r"data_home .* is a file, not a folder"):
+        get_data_home(a_file)
+
+
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_download_if_missing_must_be_a_bool(env, toy, flag):
+    with pytest.raises(ValueError, match="download_if_missing must be True or False"):
+        fetch_files(TOY, ["a.txt"], download_if_missing=flag)
 
 
 @needs_mirror

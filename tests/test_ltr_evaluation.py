@@ -46,3 +46,33 @@ def test_folds_follow_the_letor_table_and_the_protocol_scores_every_fold():
     assert table.loc[0, "NDCG@10"] == pytest.approx(
         ndcg_at_k(fold1.y, fold1.X[:, 24], 10, fold1.qid)
     )
+
+
+@needs_mirror
+@pytest.mark.parametrize("fold", [1, 2, 3, 4, 5])
+def test_every_fold_split_is_sorted_by_query_id_so_group_sizes_are_right(fold):
+    # Regression: folds 4 and 5 concatenated S4, S5, S1 unsorted, so XGBRanker(qid=...) refused
+    # them and group sizes taken from np.unique silently described other queries.
+    import xgboost
+
+    _, train, vali, test = next(iter(mq2008_folds((fold,))))
+    for split in (train, vali, test):
+        assert (np.diff(split.qid) >= 0).all()
+        ids, sizes = np.unique(split.qid, return_counts=True)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        assert (split.qid[starts] == ids).all()
+    ranker = xgboost.XGBRanker(n_estimators=2, max_depth=2, n_jobs=1)
+    ranker.fit(train.X, train.y, qid=train.qid)
+    assert ranker.predict(test.X).shape == test.y.shape
+
+
+@pytest.mark.parametrize("folds", [(6,), (0, 1), (), (1, 1), 3.5, "S1", None])
+def test_bad_fold_numbers_are_refused_before_any_data_is_read(folds):
+    with pytest.raises(ValueError, match="folds must be"):
+        mq2008_folds(folds)
+
+
+@pytest.mark.parametrize("ks", [0, (0, 5), (), "10", (1.5,)])
+def test_bad_cutoffs_are_refused(ks):
+    with pytest.raises(ValueError, match="ks"):
+        evaluate_ranking([1, 0], [0.5, 0.2], [1, 1], ks=ks)

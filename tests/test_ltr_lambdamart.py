@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from mlref.datasets import fetch_mq2008
@@ -402,3 +403,20 @@ def test_tiny_data_one_and_two_rows():
     assert low < 0 < high and low == pytest.approx(-high)
     assert model.feature_importances_.tolist() == [1.0]
     assert model.evals_result_ == {"validation_0": {"ndcg@10": [1.0, 1.0, 1.0]}}
+
+
+def test_row_order_within_a_query_changes_the_fit_in_both_libraries_as_documented():
+    # All first-round scores tie, and ties are ranked by input order (as XGBoost does), so the
+    # first tree depends on row order; the LambdaMART docstring says so. Same order, same fit.
+    rng = np.random.default_rng(0)
+    group = np.repeat(np.arange(30), 20)
+    X, y = rng.normal(size=(600, 5)), rng.integers(0, 3, 600)
+    inside = np.concatenate([q * 20 + rng.permutation(20) for q in range(30)])
+    params = dict(n_estimators=10, max_depth=3, learning_rate=0.1)
+    ours = LambdaMART(**params, subsample=1.0, random_state=0)
+    a = ours.fit(X, y, group).predict(X)
+    b = clone(ours).fit(X[inside], y[inside], group[inside]).predict(X)
+    xa = fit_xgboost_ranker(X, y, group, **params).predict(X)
+    xb = fit_xgboost_ranker(X[inside], y[inside], group[inside], **params).predict(X)
+    assert np.abs(a - b).max() > 0.01 and np.abs(xa - xb).max() > 0.01
+    assert clone(ours).fit(X, y, group).predict(X) == pytest.approx(a, abs=0)

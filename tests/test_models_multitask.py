@@ -157,7 +157,7 @@ def test_tiny_inputs():
         (np.zeros((3, 2)), None, "only one class"),
         (np.array([[0, 1], [1, 2], [0, 0], [1, 1]]), None, "0/1 labels"),
         (np.array([[0, 1], [1, np.nan], [0, 0], [1, 1]]), None, "0/1 labels"),
-        (np.ones((5, 2)), None, "shape"),
+        (np.ones((5, 2)), None, "length mismatch: X has 4, Y has 5"),
         (np.array([[0, 1], [1, 0], [0, 0], [1, 1]]), np.ones((4, 1), bool), "task_mask"),
         (np.array([[0, 1], [1, 0], [0, 0], [1, 1]]), np.ones((4, 2)), "boolean"),
         (

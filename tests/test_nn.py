@@ -516,7 +516,7 @@ def test_mlp_trained_with_adam_fits_xor(seed):
 
 
 def test_docstring_examples_run():
-    for module in (mlref.nn.layers, mlref.nn.losses, mlref.nn.optim):
+    for module in (mlref.nn.layers, mlref.nn.losses, mlref.nn.optim, mlref.nn.functional):
         result = doctest.testmod(module, extraglobs={"np": np})
         assert result.attempted > 0 and result.failed == 0
 

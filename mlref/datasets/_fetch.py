@@ -34,9 +34,12 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from mlref._validation import check_bool
+
 __all__ = [
+    "CONNECT_TIMEOUT",
     "DATASETS",
-    "DOWNLOAD_TIMEOUT",
+    "READ_TIMEOUT",
     "ChecksumError",
     "DataUnavailableError",
     "RemoteFile",
@@ -46,8 +49,10 @@ __all__ = [
     "md5_of",
 ]
 
-#: Seconds to wait for an upstream server before giving up.
-DOWNLOAD_TIMEOUT = 60.0
+#: Seconds to wait for the connection to an upstream server and for its first answer.
+CONNECT_TIMEOUT = 10.0
+#: Seconds a download may go without receiving any data before it is abandoned.
+READ_TIMEOUT = 30.0
 _CHUNK = 1 << 20
 
 
@@ -179,8 +184,24 @@ def get_data_home(data_home: str | os.PathLike[str] | None = None) -> pathlib.Pa
     """
     if data_home is None:
         data_home = os.environ.get("MLREF_DATA_HOME") or pathlib.Path.home() / ".cache" / "mlref"
-    path = pathlib.Path(data_home).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path = pathlib.Path(data_home).expanduser()
+    except TypeError:
+        raise TypeError(
+            f"data_home must be a folder path (str or os.PathLike) or None, got "
+            f"{type(data_home).__name__}"
+        ) from None
+    if path.exists() and not path.is_dir():
+        raise ValueError(
+            f"data_home {path} is a file, not a folder; pass a folder for the data cache (or "
+            f"unset MLREF_DATA_HOME to use ~/.cache/mlref)"
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"data_home {path} cannot be created ({exc.strerror}); pass a writable folder"
+        ) from exc
     return path
 
 
@@ -247,6 +268,13 @@ def _unavailable(
     )
 
 
+def _set_read_timeout(response, seconds: float) -> None:
+    """Give the open response's socket its own timeout for the body, once the server answered."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
+
+
 def _download(folder: str, names: list[str], cache_dir: pathlib.Path) -> None:
     """Download ``names`` (which share one URL) into ``cache_dir``, verified, atomically."""
     remote = DATASETS[folder][names[0]]
@@ -258,16 +286,24 @@ def _download(folder: str, names: list[str], cache_dir: pathlib.Path) -> None:
         digest = hashlib.md5(usedforsecurity=False)
         with os.fdopen(fd, "wb") as out:
             try:
-                with urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT) as response:
+                with urllib.request.urlopen(remote.url, timeout=CONNECT_TIMEOUT) as response:
+                    _set_read_timeout(response, READ_TIMEOUT)
                     while chunk := response.read(_CHUNK):
                         digest.update(chunk)
                         out.write(chunk)
             except (OSError, ValueError, http.client.HTTPException) as exc:
                 if isinstance(exc, urllib.error.HTTPError):
                     exc.close()  # an HTTP error carries the open response
-                raise _NetworkError(
-                    f"downloading {remote.url} failed: {type(exc).__name__}: {exc}"
-                ) from exc
+                if isinstance(exc, TimeoutError) or isinstance(
+                    getattr(exc, "reason", None), TimeoutError
+                ):
+                    detail = (
+                        f"the server did not answer within {CONNECT_TIMEOUT:g} s (connection) / "
+                        f"{READ_TIMEOUT:g} s (between data)"
+                    )
+                else:
+                    detail = f"{type(exc).__name__}: {exc}"
+                raise _NetworkError(f"downloading {remote.url} failed: {detail}") from exc
         if remote.member is None:
             actual = digest.hexdigest()
             if not remote.matches(actual):
@@ -366,12 +402,22 @@ def fetch_files(
     DataUnavailableError
         A file is in neither the cache nor the mirror and could not be downloaded.
     """
+    download_if_missing = check_bool(download_if_missing, "download_if_missing")
+    if folder not in DATASETS:
+        raise ValueError(f"unknown dataset folder {folder!r}; known: {sorted(DATASETS)}")
+    names = [names] if isinstance(names, str) else names
     names = list(DATASETS[folder] if names is None else names)
     for name in names:
         _remote(folder, name)
     cache_dir = get_data_home(data_home) / folder
     if mirror is None:
         mirror = os.environ.get("MLREF_DATA_MIRROR") or None
+    mirror_note = ""
+    if mirror is not None and not pathlib.Path(mirror).expanduser().is_dir():
+        mirror_note = (
+            f" Note: the mirror folder {mirror} (MLREF_DATA_MIRROR or mirror=) does not exist; "
+            f"point it at a folder holding {folder}/<file>, such as the course's shared/data."
+        )
     found: dict[str, pathlib.Path] = {}
     missing: list[str] = []
     for name in names:
@@ -388,7 +434,8 @@ def fetch_files(
             folder,
             missing,
             cache_dir,
-            f"not in the cache {cache_dir}, {mirror_part}, and download_if_missing=False.",
+            f"not in the cache {cache_dir}, {mirror_part}, and download_if_missing=False."
+            + mirror_note,
         )
     # Files that share one URL (the members of one zip archive) are downloaded together.
     by_url: dict[str, list[str]] = {}
@@ -398,7 +445,9 @@ def fetch_files(
         try:
             _download(folder, group, cache_dir)
         except _NetworkError as exc:
-            raise _unavailable(folder, missing, cache_dir, str(exc)) from exc.__cause__
+            raise _unavailable(
+                folder, missing, cache_dir, str(exc) + mirror_note
+            ) from exc.__cause__
         for name in group:
             found[name] = cache_dir / name
     return {name: found[name] for name in names}

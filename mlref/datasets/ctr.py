@@ -9,6 +9,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.datasets import load_svmlight_file
 
+from mlref._validation import check_bool
 from mlref.datasets._fetch import fetch_files
 
 __all__ = [
@@ -140,6 +141,7 @@ def fetch_ipinyou(
     (21150, 50)
     """
     _check_subset("fetch_ipinyou", subset)
+    return_X_y = check_bool(return_X_y, "return_X_y")
     names = [f"{subset}.fm.txt"] + ([] if return_X_y else ["featindex.fm.txt"])
     paths = fetch_files(
         _IPINYOU_DIR, names, data_home=data_home, download_if_missing=download_if_missing

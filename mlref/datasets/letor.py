@@ -85,6 +85,23 @@ class RankingData(NamedTuple):
     y: np.ndarray
     qid: np.ndarray
 
+    @classmethod
+    def concatenate(cls, parts) -> RankingData:
+        """Stack several ranking datasets into one, rows sorted by query id (stably).
+
+        Concatenating LETOR partitions in fold order (S4, S5, S1) would leave the query ids out of
+        order; sorting keeps the documented invariant, so ``XGBRanker(qid=...)`` and group sizes
+        from ``np.unique`` see each query as one contiguous block.
+        """
+        parts = list(parts)
+        if not parts:
+            raise ValueError("parts is empty; pass at least one RankingData to concatenate")
+        return _sorted_by_qid(
+            np.vstack([p.X for p in parts]),
+            np.concatenate([p.y for p in parts]),
+            np.concatenate([p.qid for p in parts]),
+        )
+
 
 def _sorted_by_qid(X, y, qid) -> RankingData:
     order = np.argsort(qid, kind="stable")

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_real
+from mlref._validation import check_random_state, check_real
 
 __all__ = [
     "CATEGORIES",
@@ -831,6 +831,31 @@ def _search_times(rng, retailer, signup_day, n_days, start):
     return day.astype(np.int64), day * float(_SECONDS_PER_DAY) + second_of_day
 
 
+#: Most impression rows (searches x results per search) and entities the simulator will build:
+#: about 2 GB of tables; larger requests fail with a clear message instead of a MemoryError.
+MAX_IMPRESSIONS = 20_000_000
+MAX_ENTITIES = 5_000_000
+
+
+def _check_size(n_impressions, n_retailers, n_products, n_queries, n_brands) -> None:
+    if n_impressions > MAX_IMPRESSIONS:
+        raise ValueError(
+            f"n_searches x results_per_search = {n_impressions:,} impressions is above the "
+            f"simulator's limit of {MAX_IMPRESSIONS:,} (about 2 GB of tables); lower n_searches "
+            "or results_per_search, or build several seeded markets"
+        )
+    for name, value in (
+        ("n_retailers", n_retailers),
+        ("n_products", n_products),
+        ("n_queries", n_queries),
+        ("n_brands", n_brands),
+    ):
+        if value > MAX_ENTITIES:
+            raise ValueError(
+                f"{name}={value:,} is above the simulator's limit of {MAX_ENTITIES:,}; lower it"
+            )
+
+
 def make_marketplace(
     *,
     random_state=0,
@@ -1016,8 +1041,9 @@ def make_marketplace(
         )
     n_days, R = params["n_days"], params["results_per_search"]
     eta = params["position_bias_eta"]
+    _check_size(n_searches * R, n_retailers, n_products, n_queries, n_brands)
 
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     retailers, r_store, r_region, r_tier, r_signup, r_activity = _make_retailers(
         rng, n_retailers, n_days, start
     )

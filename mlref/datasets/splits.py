@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_real, check_same_length
+from mlref._validation import as_array, check_array_1d, check_real, check_same_length
 
 __all__ = ["per_user_time_split"]
 
@@ -47,10 +47,12 @@ def per_user_time_split(user, timestamp, *, test_fraction: float = 0.2) -> np.nd
     test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0)
     if test_fraction >= 1.0:
         raise ValueError("test_fraction must be below 1; every user keeps a training event")
-    user = np.asarray(user)
+    user = as_array(user, "user", None)
     if user.ndim != 1 or user.size == 0:
         raise ValueError(f"user must be a non-empty 1-D array, got shape {user.shape}")
-    timestamp = np.asarray(timestamp)
+    timestamp = as_array(timestamp, "timestamp", None)
+    if timestamp.ndim != 1:
+        raise ValueError(f"timestamp must be 1-D, one time per event, got shape {timestamp.shape}")
     if np.issubdtype(timestamp.dtype, np.number):
         timestamp = check_array_1d(timestamp, "timestamp", dtype=None)
     check_same_length(user=user, timestamp=timestamp)

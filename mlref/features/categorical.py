@@ -23,16 +23,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
+    OneToOneFeatureNames,
+    as_array,
     check_array_1d,
+    check_bool,
+    check_input_features,
     check_option,
     check_positive_int,
     check_real,
     check_same_length,
+    check_seed,
 )
 from mlref.features.numeric import _record_or_check_columns
 
@@ -67,7 +72,7 @@ def _categorical_input(estimator, X, *, reset: bool) -> list[np.ndarray]:
         columns = [X[c].to_numpy() for c in X.columns]
         shape = X.shape
     else:
-        arr = np.asarray(X)
+        arr = as_array(X, "X", None)
         if arr.ndim != 2:
             raise ValueError(
                 f"X must be 2-D (n_samples, n_features), got shape {arr.shape}; pass a "
@@ -81,13 +86,6 @@ def _categorical_input(estimator, X, *, reset: bool) -> list[np.ndarray]:
         _check_category_values(column, f"X column {j}")
     _record_or_check_columns(estimator, X, shape[1], reset=reset)
     return columns
-
-
-def _input_names(estimator) -> list[str]:
-    names = getattr(estimator, "feature_names_in_", None)
-    if names is None:
-        return [f"x{j}" for j in range(estimator.n_features_in_)]
-    return [str(n) for n in names]
 
 
 def _unique(values: np.ndarray, name: str):
@@ -170,6 +168,7 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the categories (and the rare ones) of each column of ``X``."""
         check_option(self.handle_unknown, "handle_unknown", ("ignore", "other"))
+        check_bool(self.sparse_output, "sparse_output")
         if self.max_categories is not None:
             check_positive_int(self.max_categories, "max_categories")
         columns = _categorical_input(self, X, reset=True)
@@ -224,7 +223,10 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "categories_")
         names = []
         for feature, categories, has_other in zip(
-            _input_names(self), self.categories_, self._has_other(), strict=True
+            check_input_features(self, input_features),
+            self.categories_,
+            self._has_other(),
+            strict=True,
         ):
             names += [f"{feature}_{c}" for c in categories]
             if has_other:
@@ -237,10 +239,17 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------------
 
 
-def _check_target(y, n_samples: int) -> np.ndarray:
-    y = check_array_1d(y, "y")
-    check_same_length(X=np.empty(n_samples), y=y)
-    return y
+def _check_target(y, n_samples: int, x_name: str = "X") -> np.ndarray:
+    """A binary or continuous target; integer class ids (more than two values) are refused."""
+    y = check_array_1d(y, "y", dtype=None)
+    check_same_length(**{x_name: np.empty(n_samples), "y": y})
+    if y.dtype.kind in "iu" and np.unique(y).size > 2:
+        raise ValueError(
+            f"y holds {np.unique(y).size} distinct integers, which look like multiclass ids; "
+            "target encoding averages y, which means nothing for class ids: encode one 0/1 "
+            "target per class, or pass y.astype(float) if y is a count or a grade"
+        )
+    return y.astype(np.float64)
 
 
 def _smoothed_mean(sums, counts, prior, smoothing):
@@ -286,14 +295,14 @@ def naive_target_encode(categories, y, *, smoothing: float = 0.0) -> np.ndarray:
             f"{values.shape}"
         )
     _check_category_values(values, "categories")
-    y = _check_target(y, values.size)
+    y = _check_target(y, values.size, "categories")
     smoothing = check_real(smoothing, "smoothing", low=0)
     _, codes, counts = _unique(values, "categories")
     sums = np.bincount(codes, weights=y)
     return _smoothed_mean(sums, counts, y.mean(), smoothing)[codes]
 
 
-class TargetEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class TargetEncoder(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Replace each category by the smoothed mean of the label, out-of-fold on training rows.
 
     ``transform`` (validation, test and serving rows) uses the m-estimate over all training
@@ -388,12 +397,19 @@ class TargetEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Learn the full-data encoding of every category (used by ``transform``)."""
+        self._check_split_params()
         self._fit_statistics(X, y)
         return self
 
+    def _check_split_params(self) -> int:
+        n_splits = check_positive_int(self.n_splits, "n_splits")
+        check_bool(self.shuffle, "shuffle")
+        check_seed(self.random_state)
+        return n_splits
+
     def fit_transform(self, X, y):
         """Fit on all rows, and return the *out-of-fold* encoding of these training rows."""
-        n_splits = check_positive_int(self.n_splits, "n_splits")
+        n_splits = self._check_split_params()
         y, codes, stats, smoothing = self._fit_statistics(X, y)
         n_samples = y.size
         if not 2 <= n_splits <= n_samples:
@@ -437,7 +453,7 @@ class TargetEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------------
 
 
-class FrequencyEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class FrequencyEncoder(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Replace each category by its share (or count) of the training rows.
 
     .. math::
@@ -477,6 +493,7 @@ class FrequencyEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Count each category of each column."""
+        check_bool(self.normalize, "normalize")
         columns = _categorical_input(self, X, reset=True)
         self.categories_, self.frequencies_ = [], []
         for j, column in enumerate(columns):
@@ -584,7 +601,8 @@ def _hashed_matrix(token_columns, n_features, seed, alternate_sign):
     return matrix
 
 
-def _check_hashing_params(n_features, seed) -> int:
+def _check_hashing_params(n_features, seed, alternate_sign) -> int:
+    check_bool(alternate_sign, "alternate_sign")
     n_features = check_positive_int(n_features, "n_features")
     if n_features > 2**31 - 1:
         raise ValueError(f"n_features must be at most 2**31 - 1, got {n_features}")
@@ -645,22 +663,23 @@ class HashingEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Check the parameters and record the input columns."""
-        _check_hashing_params(self.n_features, self.seed)
+        _check_hashing_params(self.n_features, self.seed, self.alternate_sign)
         _categorical_input(self, X, reset=True)
         return self
 
     def transform(self, X):
         """Return the hashed ``csr_matrix`` of shape (n_samples, n_features)."""
         check_is_fitted(self, "n_features_in_")
-        n_features = _check_hashing_params(self.n_features, self.seed)
+        n_features = _check_hashing_params(self.n_features, self.seed, self.alternate_sign)
         columns = _categorical_input(self, X, reset=False)
         token_columns = [
             np.char.add(f"{name}=", column.astype(str))
-            for name, column in zip(_input_names(self), columns, strict=True)
+            for name, column in zip(check_input_features(self, None), columns, strict=True)
         ]
         return _hashed_matrix(token_columns, n_features, self.seed, self.alternate_sign)
 
     def get_feature_names_out(self, input_features=None):
         """Names ``"hash_0"`` ... ``"hash_{D-1}"`` (a column mixes every value hashed to it)."""
         check_is_fitted(self, "n_features_in_")
+        check_input_features(self, input_features)
         return np.asarray([f"hash_{i}" for i in range(self.n_features)], dtype=object)

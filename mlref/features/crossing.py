@@ -19,12 +19,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from mlref._validation import check_input_features
 from mlref.features.categorical import (
     _categorical_input,
     _check_category_values,
     _check_hashing_params,
     _hashed_matrix,
-    _input_names,
 )
 
 __all__ = ["HashedCrosser", "cross_features"]
@@ -155,17 +155,21 @@ class HashedCrosser(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Check the crosses against the columns of ``X``."""
-        _check_hashing_params(self.n_features, self.seed)
+        _check_hashing_params(self.n_features, self.seed, self.alternate_sign)
         _categorical_input(self, X, reset=True)
-        self.crosses_ = _check_pairs(self.pairs, _input_names(self))
+        self.crosses_ = _check_pairs(self.pairs, check_input_features(self, None))
         return self
 
     def transform(self, X):
         """Return the hashed crosses as a ``csr_matrix`` of shape (n_samples, n_features)."""
         check_is_fitted(self, "crosses_")
-        n_features = _check_hashing_params(self.n_features, self.seed)
+        n_features = _check_hashing_params(self.n_features, self.seed, self.alternate_sign)
         columns = dict(
-            zip(_input_names(self), _categorical_input(self, X, reset=False), strict=True)
+            zip(
+                check_input_features(self, None),
+                _categorical_input(self, X, reset=False),
+                strict=True,
+            )
         )
         token_columns = []
         for cross in self.crosses_:
@@ -179,4 +183,5 @@ class HashedCrosser(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Names ``"hash_0"`` ... ``"hash_{D-1}"``."""
         check_is_fitted(self, "crosses_")
+        check_input_features(self, input_features)
         return np.asarray([f"hash_{i}" for i in range(self.n_features)], dtype=object)

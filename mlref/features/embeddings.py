@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import TruncatedSVD
+from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_2d, check_positive_int
+from mlref._validation import as_array, check_array_2d, check_positive_int
 from mlref.features.text import Tfidf
 
 __all__ = ["TextEmbedder", "cosine_similarity"]
@@ -76,13 +77,17 @@ class TextEmbedder(BaseEstimator):
 
     def transform(self, texts) -> np.ndarray:
         """Embeddings of ``texts``, shape (n_texts, n_components)."""
-        if not hasattr(self, "svd_"):
-            raise ValueError("this TextEmbedder is not fitted yet; call fit(corpus) first")
+        check_is_fitted(self, "svd_")
         return self.svd_.transform(self.tfidf_.transform(texts))
 
     def fit_transform(self, corpus, y=None) -> np.ndarray:
         """:meth:`fit`, then :meth:`transform` the same corpus."""
         return self.fit(corpus).transform(corpus)
+
+
+def _unit_max_rows(x: np.ndarray) -> np.ndarray:
+    largest = np.abs(x).max(axis=1, keepdims=True)
+    return np.divide(x, largest, out=np.zeros_like(x), where=largest > 0)
 
 
 def cosine_similarity(a, b) -> np.ndarray:
@@ -109,13 +114,16 @@ def cosine_similarity(a, b) -> np.ndarray:
     [1.0, -1.0, 0.0]
     """
     a = check_array_2d(a, "a")
-    b = check_array_2d(np.atleast_2d(b), "b")
+    b = check_array_2d(np.atleast_2d(as_array(b, "b", np.float64)), "b")
     if b.shape[0] == 1:
         b = np.broadcast_to(b, a.shape)
     if a.shape != b.shape:
         raise ValueError(
             f"a and b must have the same shape (or b a single row), got {a.shape} and {b.shape}"
         )
+    # Cosine ignores length: scale each row to max |x| = 1 first, so that huge but finite
+    # vectors do not overflow the dot product and the norms (inf / inf would be NaN).
+    a, b = _unit_max_rows(a), _unit_max_rows(b)
     dot = np.einsum("ij,ij->i", a, b)
     norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
     cosine = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)

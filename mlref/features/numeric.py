@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_2d, check_positive_int, check_real
+from mlref._validation import (
+    OneToOneFeatureNames,
+    check_array_2d,
+    check_n_features,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = ["Log1pTransformer", "PercentileClipper", "QuantileBinner", "Standardizer"]
 
@@ -44,11 +50,7 @@ def _record_or_check_columns(estimator, X, n_columns: int, *, reset: bool) -> No
         elif hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
         return
-    if n_columns != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_columns} columns but {type(estimator).__name__} was fitted on "
-            f"{estimator.n_features_in_}; pass the same columns as in fit"
-        )
+    check_n_features(n_columns, estimator)
     fitted_names = getattr(estimator, "feature_names_in_", None)
     if names is not None and fitted_names is not None and not np.array_equal(names, fitted_names):
         raise ValueError(
@@ -79,7 +81,7 @@ def _numeric_input(estimator, X, *, reset: bool) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class Standardizer(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Z-score each column with the mean and standard deviation of the training data.
 
     .. math::
@@ -120,8 +122,13 @@ class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn each column's mean and standard deviation from the training data ``X``."""
         arr = _numeric_input(self, X, reset=True)
-        mean = arr.mean(axis=0)
-        std = arr.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, std = arr.mean(axis=0), arr.std(axis=0)
+        if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+            # Values near ±1e308 overflow the sums; the statistics fit, so compute them scaled.
+            largest = np.abs(arr).max(axis=0)
+            unit = np.where(largest > 0, largest, 1.0)
+            mean, std = unit * (arr / unit).mean(axis=0), unit * (arr / unit).std(axis=0)
         constant = (arr == arr[0]).all(axis=0)
         self.mean_ = np.where(constant, arr[0], mean)
         self.scale_ = np.where(constant | (std == 0), 1.0, std)
@@ -131,7 +138,16 @@ class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Return :math:`(X - \\mu) / \\sigma` with the fitted statistics."""
         check_is_fitted(self, "scale_")
         arr = _numeric_input(self, X, reset=False)
-        return (arr - self.mean_) / self.scale_
+        with np.errstate(over="ignore"):
+            z = (arr - self.mean_) / self.scale_
+        if not np.isfinite(z).all():  # x - mean overflowed: divide first
+            z = arr / self.scale_ - self.mean_ / self.scale_
+        if not np.isfinite(z).all():
+            raise ValueError(
+                "X holds values so far from the training data that their z-scores overflow "
+                "float64; check X for corrupt values"
+            )
+        return z
 
     def inverse_transform(self, X):
         """Map z-scores back to the original units: :math:`x = z \\sigma + \\mu`."""
@@ -140,7 +156,7 @@ class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return arr * self.scale_ + self.mean_
 
 
-class Log1pTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class Log1pTransformer(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Compress heavy right tails (prices, counts, review numbers) with :math:`\log(1 + x)`.
 
     .. math::
@@ -194,7 +210,7 @@ def _check_above_minus_one(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-class QuantileBinner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class QuantileBinner(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Replace each value by the index of its training-quantile bin (0 to ``n_bins - 1``).
 
     The edges of column :math:`j` are its training quantiles at levels
@@ -281,7 +297,7 @@ class QuantileBinner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return out
 
 
-class PercentileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class PercentileClipper(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Clip each column to its training percentiles (winsorising outliers).
 
     .. math::

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mlref._validation import check_option, check_positive_int, check_real
+from mlref._validation import check_bool, check_option, check_positive_int, check_real
 from mlref.features.text import BM25, tokenize_many
 
 __all__ = ["FEATURE_GROUPS", "SearchFeatures", "build_search_features", "time_split"]
@@ -193,6 +193,7 @@ def build_search_features(
     product_ids = rows["product_id"].to_numpy()
     retailer_ids = rows["retailer_id"].to_numpy()
     day = rows["day"].to_numpy()
+    edit_distance = check_bool(edit_distance, "edit_distance")
     history = _History(rows, market, history_days, m)
 
     columns: dict[str, np.ndarray] = {}

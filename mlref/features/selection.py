@@ -21,7 +21,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from mlref._validation import check_array_1d, check_array_2d, check_option, check_real
+from mlref._validation import (
+    as_array,
+    check_array_1d,
+    check_array_2d,
+    check_bool,
+    check_option,
+    check_real,
+    check_same_length,
+)
 from mlref.models.linear import LogisticRegression
 
 __all__ = [
@@ -195,7 +203,15 @@ def importance_ranking(model, feature_names=None, *, importance_type: str = "tot
             f"model must be a fitted XGBoost model or have feature_importances_; got "
             f"{type(model).__name__} (fit it first, or use ablation for any model)"
         )
-    names = list(default_names) if feature_names is None else [str(f) for f in feature_names]
+    if feature_names is None:
+        names = list(default_names)
+    else:
+        given = as_array(feature_names, "feature_names", object)
+        if isinstance(feature_names, str) or given.ndim != 1:
+            raise ValueError(
+                f"feature_names must be a 1-D list of names, one per feature, got {feature_names!r}"
+            )
+        names = [str(f) for f in given]
     if len(names) != raw.size:
         raise ValueError(
             f"feature_names has {len(names)} names but the model has {raw.size} features"
@@ -284,9 +300,29 @@ def ablation(
     """
     if not callable(fit_score):
         raise ValueError("fit_score must be a callable (X_train, y_train, X_valid, y_valid)")
+    greater_is_better = check_bool(greater_is_better, "greater_is_better")
     is_frame = isinstance(X_train, pd.DataFrame)
     if is_frame != isinstance(X_valid, pd.DataFrame):
         raise ValueError("X_train and X_valid must both be DataFrames or both be arrays")
+    for X_name, X, y_name, y in (
+        ("X_train", X_train, "y_train", y_train),
+        ("X_valid", X_valid, "y_valid", y_valid),
+    ):
+        if not is_frame:
+            # NaN is left to fit_score: models with native missing-value handling accept it.
+            X = as_array(X, X_name, None)
+            if X.ndim != 2 or X.size == 0 or X.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{X_name} must be a non-empty 2-D numeric array or a DataFrame, got shape "
+                    f"{X.shape} and dtype {X.dtype}"
+                )
+        # y goes to fit_score untouched (a 2-D multi-output target is fine): check its length.
+        if isinstance(y, str) or not hasattr(y, "__len__"):
+            raise ValueError(
+                f"{y_name} must be array-like, one target per row of {X_name}, got "
+                f"{type(y).__name__}"
+            )
+        check_same_length(**{X_name: X, y_name: y})
     if is_frame:
         columns = list(X_train.columns)
         if list(X_valid.columns) != columns:

@@ -32,8 +32,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_option, check_positive_int, check_real, check_same_length
+from mlref._validation import (
+    check_bool,
+    check_option,
+    check_positive_int,
+    check_real,
+    check_same_length,
+)
 
 __all__ = [
     "BM25",
@@ -177,6 +184,12 @@ def _check_sequence(values, name: str) -> list:
         raise ValueError(
             f"{name} must be a list of texts or token lists, got {type(values).__name__}; "
             f"wrap a single text in a list"
+        )
+    shape = getattr(values, "shape", None)
+    if shape is not None and len(shape) != 1:
+        raise ValueError(
+            f"{name} must be 1-D, one text per document, got shape {tuple(shape)}; pass a single "
+            f"column, e.g. X[:, 0] or df['title'] (a 2-D column would be read as token lists)"
         )
     return values if isinstance(values, list) else list(values)
 
@@ -471,8 +484,7 @@ class BM25(BaseEstimator):
 
     # -- scoring -------------------------------------------------------------------------------
     def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise ValueError("this BM25 is not fitted yet; call fit(corpus) first")
+        check_is_fitted(self, "weights_")
 
     def _term_ids(self, query, name: str) -> np.ndarray:
         tokens = _as_tokens(query, name, self._ngram_range)
@@ -639,6 +651,8 @@ class Tfidf(BaseEstimator):
     def fit(self, corpus, y=None):
         """Learn the vocabulary and the IDF of ``corpus`` (strings or token lists)."""
         check_option(self.norm, "norm", ("l2", "l1", None))
+        check_bool(self.smooth_idf, "smooth_idf")
+        check_bool(self.sublinear_tf, "sublinear_tf")
         self._ngram_range = _check_ngram_range(self.ngram_range)
         counts, terms, _ = _term_document_counts(corpus, self._ngram_range)
         doc_freq = np.diff(counts.indptr)
@@ -653,8 +667,7 @@ class Tfidf(BaseEstimator):
         return self._vectors(texts, "texts", self.norm)
 
     def _vectors(self, texts, name: str, norm) -> sp.csr_matrix:
-        if not hasattr(self, "idf_"):
-            raise ValueError("this Tfidf is not fitted yet; call fit(corpus) first")
+        check_is_fitted(self, "idf_")
         token_lists = _as_token_lists(texts, name, self._ngram_range)
         counts = _count_rows(token_lists, self.vocabulary_)
         if self.sublinear_tf:
@@ -725,6 +738,9 @@ def tfidf_cosine(query, docs, *, tfidf: Tfidf | None = None) -> np.ndarray:
     >>> [round(float(s), 3) for s in sims]
     [1.0, 0.366, 0.0]
     """
+    docs = _check_sequence(docs, "docs")
+    if not docs:
+        raise ValueError("docs is empty; pass at least one document")
     if tfidf is None:
         tfidf = Tfidf().fit(docs)
     query_vector = tfidf._vectors([query], "query", "l2")
@@ -786,6 +802,7 @@ def edit_distance_batch(a, b, *, normalize: bool = False) -> np.ndarray:
     >>> edit_distance_batch(["kitten", "", "abc"], ["sitting", "ab", "abc"]).tolist()
     [3.0, 2.0, 0.0]
     """
+    normalize = check_bool(normalize, "normalize")
     a = _check_sequence(a, "a")
     b = _check_sequence(b, "b")
     check_same_length(a=a, b=b)

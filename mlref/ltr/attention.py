@@ -34,10 +34,12 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
+    as_array,
     check_array_2d,
     check_n_features,
     check_option,
     check_positive_int,
+    check_random_state,
     check_same_length,
 )
 from mlref.ltr._groups import QueryGroups
@@ -137,6 +139,7 @@ class AttentionListScorer:
     def init(self, n_features: int, rng: np.random.Generator) -> AttentionListScorer:
         """Draw the weights from ``rng``, normal with variance ``1 / fan_in``; biases at 0."""
         n_features = check_positive_int(n_features, "n_features")
+        rng = check_random_state(rng, "rng")
         d, f = self.d_model, self.d_ff
 
         def weights(fan_in, *shape):
@@ -185,7 +188,7 @@ class AttentionListScorer:
                 "AttentionListScorer scores whole lists: pass groups, the QueryGroups of the "
                 f"rows (rows sorted by query), got {type(groups).__name__}"
             )
-        X = np.asarray(X, dtype=np.float64)
+        X = as_array(X, "X", np.float64)
         n_features = self.params[0].shape[0]
         if X.ndim != 2 or X.shape[1] != n_features:
             raise ValueError(

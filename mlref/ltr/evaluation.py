@@ -6,12 +6,14 @@ metrics averaged over queries; the validation partition may be used to choose hy
 (or the number of trees), never the test partition.
 """
 
+import numbers
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from mlref._validation import as_array, check_array_1d, check_positive_int, check_same_length
 from mlref.datasets import MQ2008_FOLDS, RankingData, fetch_mq2008
 from mlref.metrics import map_at_k, ndcg_at_k
 
@@ -41,7 +43,20 @@ def evaluate_ranking(y, scores, group, *, ks: Sequence[int] = (1, 3, 5, 10)) -> 
     >>> evaluate_ranking([2, 0, 1], [0.9, 0.1, 0.5], [7, 7, 7], ks=(1,))
     {'NDCG@1': 1.0, 'MAP': 1.0}
     """
-    y, scores, group = np.asarray(y), np.asarray(scores), np.asarray(group)
+    if isinstance(ks, numbers.Integral):
+        ks = (ks,)
+    try:
+        ks = [check_positive_int(k, "ks") for k in ks]
+    except TypeError:
+        raise ValueError(f"ks must be a sequence of cut-offs >= 1, got {ks!r}") from None
+    if not ks:
+        raise ValueError("ks is empty; pass at least one cut-off, e.g. ks=(10,)")
+    y = check_array_1d(y, "y")
+    scores = check_array_1d(scores, "scores")
+    group = as_array(group, "group", None)
+    if group.ndim != 1:
+        raise ValueError(f"group must be 1-D, one query id per row, got shape {group.shape}")
+    check_same_length(y=y, scores=scores, group=group)
     result = {f"NDCG@{k}": float(ndcg_at_k(y, scores, k, group)) for k in ks}
     longest = int(pd.Series(group).value_counts().max())
     result["MAP"] = float(map_at_k(y, scores, longest, group))
@@ -53,25 +68,42 @@ def mq2008_folds(
 ) -> Iterator[tuple[int, RankingData, RankingData, RankingData]]:
     """Yield ``(fold, train, vali, test)`` for the LETOR 4.0 MQ2008 folds.
 
-    Each split is a :class:`~mlref.datasets.RankingData` ``(X, y, qid)``; the partitions are read
-    once and reused across folds.
+    Each split is a :class:`~mlref.datasets.RankingData` ``(X, y, qid)`` with its rows sorted by
+    query id (fold 4 trains on S4, S5, S1: the partitions are concatenated, then sorted); the
+    partitions are read once and reused across folds.
     """
+    folds = _check_folds(folds)
+    return _iterate_folds(folds, fetch_options)
+
+
+def _check_folds(folds) -> tuple[int, ...]:
+    if isinstance(folds, numbers.Integral) and not isinstance(folds, bool):
+        folds = (folds,)
+    try:
+        folds = tuple(folds)
+    except TypeError:
+        raise ValueError(
+            f"folds must be a sequence of fold numbers in 1..5, got {folds!r}; e.g. folds=(1, 2)"
+        ) from None
+    bad = [f for f in folds if isinstance(f, bool) or f not in MQ2008_FOLDS]
+    if not folds or bad or len(set(folds)) != len(folds):
+        raise ValueError(
+            f"folds must be a non-empty sequence of distinct fold numbers in 1..5, got {folds!r}"
+        )
+    return folds
+
+
+def _iterate_folds(folds, fetch_options):
     partitions = {
         name: fetch_mq2008(partitions=(name,), **fetch_options)
         for name in sorted({p for f in folds for parts in MQ2008_FOLDS[f].values() for p in parts})
     }
 
     for fold in folds:
-        splits = []
-        for split in ("train", "vali", "test"):
-            parts = [partitions[n] for n in MQ2008_FOLDS[fold][split]]
-            splits.append(
-                RankingData(
-                    X=np.concatenate([p.X for p in parts]),
-                    y=np.concatenate([p.y for p in parts]),
-                    qid=np.concatenate([p.qid for p in parts]),
-                )
-            )
+        splits = [
+            RankingData.concatenate(partitions[n] for n in MQ2008_FOLDS[fold][split])
+            for split in ("train", "vali", "test")
+        ]
         yield fold, *splits
 
 

@@ -9,13 +9,19 @@ come from :mod:`mlref.models.histogram_tree`, shared with the gradient-boosting 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state as as_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_2d, check_n_features, check_positive_int, check_real
+from mlref._validation import (
+    check_array_2d,
+    check_n_features,
+    check_positive_int,
+    check_real,
+    check_seed,
+)
 from mlref.ltr._groups import check_ranking_data
 from mlref.ltr.lambdas import lambdas_from_pair_weights, pair_weights_delta_ndcg
-from mlref.metrics.ranking import ndcg_at_k
+from mlref.metrics.ranking import exponential_gain, ndcg_at_k
 from mlref.models.histogram_tree import (
     grow_histogram_tree,
     make_bins,
@@ -123,6 +129,14 @@ class LambdaMART(BaseEstimator):
     that and ``subsample=1``, the two libraries grow the same trees and their scores agree to
     float32 rounding (tested); otherwise they differ by the cut points and random draws only.
 
+    **Row order within a query matters**, in both libraries, even with ``subsample=1``: every
+    score starts at 0, so in the first round all documents of a query tie, and the stable sort
+    ranks them in input order. The discounts :math:`D(r)` — hence the first tree and every tree
+    after it — depend on that order (shuffling rows inside queries moved scores by up to 0.85 on a
+    30-query toy set; XGBoost's by 0.61). Breaking ties by expected discount would remove the
+    dependence but also the match with XGBoost, so we keep XGBoost's rule: sort rows the same way
+    (for example by query id, then a document id) before comparing fits.
+
     Cost per round: :math:`O(\sum_q n_q^2)` for the pairs plus one pass over the
     (sampled rows x features) bin codes per depth level; the histogram of the larger child of each
     split is the parent's minus the smaller child's.
@@ -200,8 +214,9 @@ class LambdaMART(BaseEstimator):
         """
         self._check_params()
         X, y, groups = check_ranking_data(X, y, group)
+        exponential_gain(y, "y")  # refuses grades whose gain 2**y - 1 would overflow
         evals = self._check_eval_set(eval_set, X.shape[1])
-        rng = check_random_state(self.random_state)
+        rng = as_random_state(check_seed(self.random_state))
 
         X_sorted, y_sorted = X[groups.order], y[groups.order]
         bins, self.bin_edges_ = make_bins(X_sorted, self.max_bin)

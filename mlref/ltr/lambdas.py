@@ -12,6 +12,7 @@ from scipy.special import expit
 
 from mlref._validation import check_array_1d, check_positive_int, check_real, check_same_length
 from mlref.ltr._groups import QueryGroups
+from mlref.metrics.ranking import exponential_gain
 
 
 def _check_inputs(y_sorted, scores_sorted, groups, k, sigma):
@@ -25,6 +26,7 @@ def _check_inputs(y_sorted, scores_sorted, groups, k, sigma):
     check_same_length(y_sorted=y_sorted, scores_sorted=scores_sorted, groups=groups.order)
     if (y_sorted < 0).any():
         raise ValueError("y_sorted must hold non-negative relevance grades (0 = irrelevant)")
+    exponential_gain(y_sorted, "y_sorted")  # refuses grades whose gain would overflow
     if k is not None:
         k = check_positive_int(k, "k")
     sigma = check_real(sigma, "sigma", low=0, low_inclusive=False)
@@ -50,7 +52,7 @@ def _discount(ranks: np.ndarray) -> np.ndarray:
 def inverse_ideal_dcg(y_sorted: np.ndarray, groups: QueryGroups, *, k=None) -> np.ndarray:
     """``1 / IDCG@k`` of each query with exponential gain ``2^y - 1``; 0 where IDCG is 0."""
     ideal_ranks = ranks_within_query(y_sorted, groups)
-    contribution = (np.exp2(y_sorted) - 1.0) * _discount(ideal_ranks)
+    contribution = exponential_gain(y_sorted, "y_sorted") * _discount(ideal_ranks)
     if k is not None:
         contribution = np.where(ideal_ranks < k, contribution, 0.0)
     idcg = groups.sum(contribution)
@@ -115,7 +117,7 @@ def _pairs_delta_ndcg(y_sorted, scores_sorted, groups, k, pairs=None):
     if k is not None:
         keep = np.minimum(ranks[i], ranks[j]) < k
         i, j = i[keep], j[keep]
-    gain = np.exp2(y_sorted) - 1.0
+    gain = exponential_gain(y_sorted, "y_sorted")
     discount = _discount(ranks)
     inverse_idcg = inverse_ideal_dcg(y_sorted, groups, k=k)
     delta = (

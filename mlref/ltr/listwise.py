@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_array_1d, check_same_length
+from mlref._validation import check_array_1d, check_random_state, check_same_length
 from mlref.ltr._groups import QueryGroups
 from mlref.ltr.scorers import ScorerRanker
 
@@ -157,7 +157,7 @@ def ideal_permutation(y_sorted, groups: QueryGroups, random_state=None) -> np.nd
     """
     y_sorted = check_array_1d(y_sorted, "y_sorted")
     check_same_length(y_sorted=y_sorted, groups=groups.order)
-    tie_breaker = np.random.default_rng(random_state).random(len(y_sorted))
+    tie_breaker = check_random_state(random_state).random(len(y_sorted))
     return np.lexsort((tie_breaker, -y_sorted, groups.position))
 
 

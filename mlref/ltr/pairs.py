@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_array_1d, check_positive_int, check_real
+from mlref._validation import check_array_1d, check_positive_int, check_random_state, check_real
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 
 __all__ = ["all_pairs", "count_pairs", "sample_pairs"]
@@ -128,7 +128,7 @@ def sample_pairs(y, group, *, n_per_query=None, ratio=None, random_state=None):
         n_per_query = check_positive_int(n_per_query, "n_per_query")
     else:
         ratio = _check_ratio(ratio)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     i, j = sample_sorted_pairs(y[groups.order], groups, rng, n_per_query=n_per_query, ratio=ratio)
     return groups.order[i], groups.order[j]
 

@@ -507,15 +507,11 @@ class RankSVM(BaseEstimator):
     def fit(self, X, y, group):
         """Fit on rows ``X`` with relevance ``y`` and query id ``group`` per row; returns self."""
         X, y, groups = check_ranking_data(X, y, group)
-        if isinstance(self.C, bool) or not isinstance(self.C, numbers.Real) or not self.C > 0:
-            raise ValueError(f"C must be a positive number, got {self.C!r}")
-        if not np.isfinite(self.C):
-            raise ValueError(f"C must be finite, got {self.C!r}")
+        check_real(self.C, "C", low=0.0, low_inclusive=False)
         check_option(self.loss, "loss", ("hinge", "squared_hinge"))
         pair_sampling = _check_pair_sampling(self.pair_sampling)
         max_iter = check_positive_int(self.max_iter, "max_iter")
-        if isinstance(self.tol, bool) or not isinstance(self.tol, numbers.Real) or self.tol <= 0:
-            raise ValueError(f"tol must be a positive number, got {self.tol!r}")
+        check_real(self.tol, "tol", low=0.0, low_inclusive=False)
         rng = check_random_state(self.random_state)
         _require_pairs(y, groups)
         y_sorted, X_sorted = y[groups.order], X[groups.order]

@@ -51,6 +51,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from mlref._validation import (
+    as_array,
     check_array_2d,
     check_n_features,
     check_option,
@@ -79,7 +80,7 @@ LossAndGrad = Callable[[np.ndarray, "QueryBatch"], tuple[float, np.ndarray]]
 
 
 def _check_features(X, n_features: int) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
+    X = as_array(X, "X", np.float64)
     if X.ndim != 2 or X.shape[1] != n_features:
         raise ValueError(
             f"X must have shape (n_rows, {n_features}) as at init, got {X.shape}; pass the same "
@@ -119,8 +120,9 @@ class LinearScorer:
         self.params: list[np.ndarray] = []
 
     def init(self, n_features: int, rng: np.random.Generator) -> LinearScorer:
-        """Zero weights and bias for ``n_features`` inputs (``rng`` is unused)."""
+        """Zero weights and bias for ``n_features`` inputs (``rng`` is checked, then unused)."""
         n_features = check_positive_int(n_features, "n_features")
+        check_random_state(rng, "rng")
         self.params = [np.zeros(n_features), np.zeros(1)]
         return self
 
@@ -212,6 +214,7 @@ class MLPScorer:
         """Draw He (ReLU) or LeCun (tanh, output) initial weights from ``rng``; zero biases."""
         n_features = check_positive_int(n_features, "n_features")
         hidden, activation = self._check_options()
+        rng = check_random_state(rng, "rng")
         widths = (n_features, *hidden, 1)
         gain = 2.0 if activation == "relu" else 1.0
         params = []

@@ -8,7 +8,7 @@ since XGBoost needs the rows of each query to be contiguous.
 
 import xgboost
 
-from mlref._validation import check_positive_int
+from mlref._validation import check_positive_int, check_real, check_seed
 from mlref.ltr._groups import check_ranking_data
 
 # lambdarank_num_pair_per_sample larger than any query: "topk" then keeps every pair.
@@ -51,6 +51,15 @@ def xgboost_ranker(*, ndcg_at=None, **overrides) -> xgboost.XGBRanker:
     """
     if ndcg_at is not None:
         ndcg_at = check_positive_int(ndcg_at, "ndcg_at")
+    # XGBoost's own errors for these do not name the parameter; check the usual ones here.
+    for name in ("n_estimators", "max_depth", "max_bin"):
+        if name in overrides:
+            check_positive_int(overrides[name], name)
+    for name in ("learning_rate", "subsample", "reg_lambda", "min_child_weight", "gamma"):
+        if name in overrides:
+            check_real(overrides[name], name, low=0.0)
+    if "random_state" in overrides:
+        check_seed(overrides["random_state"])
     params = {
         "objective": "rank:ndcg",
         "eval_metric": "ndcg@10",

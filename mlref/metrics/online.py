@@ -43,7 +43,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_binary, check_option
+from mlref._validation import check_array_1d, check_binary, check_bool, check_option
 
 __all__ = [
     "add_to_cart_rate",
@@ -640,6 +640,7 @@ def bounce_rate(
     >>> round(bounce_rate(searches, impressions, exclude_zero_result=True), 4)
     0.6667
     """
+    exclude_zero_result = check_bool(exclude_zero_result, "exclude_zero_result")
     columns = ["search_id", "n_results"] if exclude_zero_result else ["search_id"]
     _check_table(searches, "searches", columns)
     _check_table(impressions, "impressions", ["search_id", "clicked"])

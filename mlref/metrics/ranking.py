@@ -33,6 +33,7 @@ from scipy.special import gammaln
 
 from mlref._validation import (
     check_array_1d,
+    check_bool,
     check_option,
     check_positive_int,
     check_same_length,
@@ -154,16 +155,25 @@ def _check_empty_query(empty_query) -> float | str:
     return float(empty_query)
 
 
-def _gains(relevance: np.ndarray, gain: str) -> np.ndarray:
-    check_option(gain, "gain", _GAINS)
-    if gain == "linear":
-        return relevance
-    if relevance.max() >= 1024:  # 2**1024 overflows float64
+#: Largest grade the exponential gain accepts: 2**1000 ~ 1e301 leaves room for sums over
+#: millions of documents, where 2**1024 already overflows float64 on its own.
+MAX_EXPONENTIAL_GRADE = 1000
+
+
+def exponential_gain(relevance: np.ndarray, name: str = "y_true") -> np.ndarray:
+    """The gain :math:`2^{rel} - 1`, refusing grades so large that it or its sums overflow."""
+    largest = float(np.max(relevance, initial=0.0))
+    if largest > MAX_EXPONENTIAL_GRADE:
         raise ValueError(
-            f"y_true grades up to {relevance.max():.4g} overflow the exponential gain "
-            "2**rel - 1; use gain='linear' or rescale the grades"
+            f"{name} grades up to {largest:.4g} overflow the exponential gain 2**rel - 1 (grades "
+            f"above {MAX_EXPONENTIAL_GRADE} do); use gain='linear' or rescale the grades"
         )
     return np.exp2(relevance) - 1.0
+
+
+def _gains(relevance: np.ndarray, gain: str) -> np.ndarray:
+    check_option(gain, "gain", _GAINS)
+    return relevance if gain == "linear" else exponential_gain(relevance)
 
 
 def _few_whole_levels(key: np.ndarray) -> tuple[np.ndarray, int] | None:
@@ -306,6 +316,7 @@ def _expected_hits(rows: _Rows, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _finish(values, empty, empty_query, per_query: bool, rows: _Rows, name: str):
+    per_query = check_bool(per_query, "per_query")
     values = np.where(empty, np.nan if empty_query == "skip" else empty_query, values)
     if per_query:
         return pd.Series(values, index=pd.Index(rows.query_ids, name="query"), name=name)

@@ -46,7 +46,9 @@ def mse(y_true, y_pred) -> float:
     0.375
     """
     residual = _residuals(y_true, y_pred)
-    return float(np.mean(residual**2))
+    with np.errstate(over="ignore"):
+        squared = residual**2
+    return _finite(_mean(squared), "mse", "residuals whose square passes 1.8e308; use rmse or mae")
 
 
 def rmse(y_true, y_pred) -> float:
@@ -76,7 +78,14 @@ def rmse(y_true, y_pred) -> float:
     >>> round(rmse([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0]), 4)
     0.6124
     """
-    return float(np.sqrt(mse(y_true, y_pred)))
+    residual = _residuals(y_true, y_pred)
+    scale = float(np.abs(residual).max())
+    if scale == 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):
+        plain = float(np.sqrt(np.mean(residual**2)))
+    # Squares of residuals above ~1e154 overflow; RMSE itself fits, so compute it scaled.
+    return plain if np.isfinite(plain) else scale * float(np.sqrt(np.mean((residual / scale) ** 2)))
 
 
 def mae(y_true, y_pred) -> float:
@@ -110,7 +119,7 @@ def mae(y_true, y_pred) -> float:
     0.5
     """
     residual = _residuals(y_true, y_pred)
-    return float(np.mean(np.abs(residual)))
+    return _mean(np.abs(residual))
 
 
 def mape(y_true, y_pred, *, zero="raise", eps=None) -> float:
@@ -176,7 +185,9 @@ def mape(y_true, y_pred, *, zero="raise", eps=None) -> float:
     is_zero = magnitude == 0
     n_zero = int(np.count_nonzero(is_zero))
     if zero == "epsilon":
-        return float(np.mean(np.abs(residual) / np.maximum(magnitude, eps)))
+        with np.errstate(over="ignore"):
+            relative = np.abs(residual) / np.maximum(magnitude, eps)
+        return _finite(_mean(relative), "mape", "targets near 0; pass zero='skip' or use mae")
     if n_zero and zero == "raise":
         raise ValueError(
             f"mape is undefined: y_true holds {n_zero} zero target(s), so the relative error "
@@ -193,7 +204,9 @@ def mape(y_true, y_pred, *, zero="raise", eps=None) -> float:
             stacklevel=2,
         )
     kept = ~is_zero
-    return float(np.mean(np.abs(residual[kept]) / magnitude[kept]))
+    with np.errstate(over="ignore"):
+        relative = np.abs(residual[kept]) / magnitude[kept]
+    return _finite(_mean(relative), "mape", "targets near 0; rescale them or use mae")
 
 
 def huber(y_true, y_pred, *, delta=1.0) -> float:
@@ -241,15 +254,39 @@ def huber(y_true, y_pred, *, delta=1.0) -> float:
     if not _is_positive_number(delta):
         raise ValueError(f"delta must be a positive finite number, got {delta!r}")
     size = np.abs(_residuals(y_true, y_pred))
-    loss = np.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta))
-    return float(np.mean(loss))
+    with np.errstate(over="ignore"):
+        loss = np.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta))
+    return _finite(_mean(loss), "huber", "delta times residuals above 1.8e308; lower delta")
 
 
 def _residuals(y_true, y_pred) -> np.ndarray:
     truth = check_array_1d(y_true, "y_true")
     pred = check_array_1d(y_pred, "y_pred")
     check_same_length(y_true=truth, y_pred=pred)
-    return truth - pred
+    with np.errstate(over="ignore"):
+        residual = truth - pred
+    if not np.isfinite(residual).all():
+        raise ValueError(
+            "y_true - y_pred overflows float64 (a difference above 1.8e308); targets and "
+            "predictions this large cannot be compared in float64: rescale both"
+        )
+    return residual
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean of finite values, scaled first when their plain sum would overflow."""
+    with np.errstate(over="ignore"):
+        plain = float(np.mean(values))
+    if np.isfinite(plain) or not np.isfinite(values).all():
+        return plain
+    scale = float(np.abs(values).max())
+    return scale * float(np.mean(values / scale))
+
+
+def _finite(value: float, metric: str, cause: str) -> float:
+    if not np.isfinite(value):
+        raise ValueError(f"{metric} overflows float64: {cause}")
+    return value
 
 
 def _is_positive_number(value) -> bool:

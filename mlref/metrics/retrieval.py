@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from mlref._validation import check_option, check_positive_int
+from mlref._validation import as_array, check_bool, check_option, check_positive_int
 
 __all__ = ["hit_rate_at_k", "recall_at_k", "top_k_items"]
 
@@ -34,7 +34,7 @@ _BLOCK_CELLS = 2**22
 
 
 def _check_recommended(recommended, k: int) -> np.ndarray:
-    arr = np.asarray(recommended)
+    arr = as_array(recommended, "recommended", None)
     if arr.ndim != 2:
         raise ValueError(
             f"recommended must be 2-D (n_users, n_slots) item ids, got shape {arr.shape}; pass "
@@ -110,6 +110,7 @@ def _hits(recommended, relevant, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _mean_over_users(values: np.ndarray, n_relevant: np.ndarray, per_user: bool, name: str):
+    per_user = check_bool(per_user, "per_user")
     has_relevant = n_relevant > 0
     if not has_relevant.any():
         raise ValueError(

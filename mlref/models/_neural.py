@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_positive_int, check_real
+from mlref._validation import check_positive_int, check_random_state, check_real
 from mlref.features.numeric import _record_or_check_columns
 from mlref.models.fields import FieldIndexer
 from mlref.models.linear import _encode_labels, sigmoid
@@ -231,7 +231,7 @@ class BinaryNeuralClassifier(ClassifierMixin, BaseEstimator):
         # BatchNorm cannot estimate a variance from a batch of one row while training
         min_batch_rows = 2 if getattr(self, "batch_norm", False) else 1
 
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         network = self._build_network(inputs, rng)
         base_rate = y01.mean()
         network.bias[...] = np.log(base_rate) - np.log1p(-base_rate)

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mlref._validation import as_array
 from mlref.models._neural import (
     FieldNeuralClassifier,
     field_embedding,
@@ -65,12 +66,7 @@ def fm_second_order(embeddings) -> FMSecondOrder:
     >>> out.value.tolist(), out.grad[0, 0].tolist()
     ([5.0], [2.0, 4.0])
     """
-    try:
-        emb = np.asarray(embeddings, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"embeddings must be an array of numbers; got {type(embeddings).__name__}"
-        ) from exc
+    emb = as_array(embeddings, "embeddings", np.float64)
     if emb.ndim != 3 or emb.size == 0:
         raise ValueError(
             f"embeddings must be a non-empty 3-D array (n_samples, n_fields, dim), got shape "
@@ -78,8 +74,14 @@ def fm_second_order(embeddings) -> FMSecondOrder:
         )
     if not np.isfinite(emb).all():
         raise ValueError("embeddings hold NaN or infinite values; check the embedding table")
-    field_sum = emb.sum(axis=1, keepdims=True)
-    value = 0.5 * (field_sum[:, 0, :] ** 2 - (emb * emb).sum(axis=1)).sum(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        field_sum = emb.sum(axis=1, keepdims=True)
+        value = 0.5 * (field_sum[:, 0, :] ** 2 - (emb * emb).sum(axis=1)).sum(axis=1)
+    if not np.isfinite(value).all():
+        raise ValueError(
+            f"embeddings up to {np.abs(emb).max():.3g} make the pairwise interactions overflow "
+            "float64; the embeddings have diverged: lower the learning rate or raise alpha"
+        )
     return FMSecondOrder(value, field_sum - emb)
 
 

@@ -43,8 +43,10 @@ from mlref._validation import (
     check_class_labels,
     check_option,
     check_positive_int,
+    check_random_state,
     check_real,
     check_same_length,
+    check_seed,
 )
 from mlref.models.linear import LogisticRegression, SoftmaxRegression
 from mlref.models.trees import (
@@ -144,7 +146,7 @@ class _BaseBagging(BaseEstimator):
         _check_has_methods(base, "estimator", ("fit", "predict"))
         n = X.shape[0]
         n_draw = _resolve_max_samples(self.max_samples, n, bootstrap)
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         self.estimators_, self.estimators_samples_ = [], []
         for _ in range(n_estimators):
             seed = int(rng.integers(np.iinfo(np.int32).max))
@@ -528,7 +530,8 @@ class StackingClassifier(ClassifierMixin, BaseEstimator):
                     f"class {rarest!r} has {counts.min()} row(s), fewer than cv={cv} folds, so "
                     "some training fold would miss it; lower cv or collect more rows of it"
                 )
-            splitter = StratifiedKFold(cv, shuffle=True, random_state=_seed_from(self.random_state))
+            seed = _seed_from(check_seed(self.random_state))
+            splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
             folds = list(splitter.split(X, y_index))
         elif callable(getattr(cv, "split", None)):
             folds = list(cv.split(X, y_index))

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_positive_int
+from mlref._validation import OneToOneFeatureNames, check_positive_int
 from mlref.features.categorical import _categorical_input, _codes, _unique
 
 __all__ = ["FieldIndexer"]
 
 
-class FieldIndexer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class FieldIndexer(OneToOneFeatureNames, TransformerMixin, BaseEstimator):
     r"""Map each (field, value) of a categorical table to one integer id of a shared space.
 
     Parameters

@@ -26,135 +26,22 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
+    as_array,
     check_array_2d,
+    check_bool,
     check_class_labels,
     check_n_features,
     check_option,
     check_positive_int,
     check_real,
     check_same_length,
+    check_seed,
 )
+from mlref.nn.functional import log_softmax, sigmoid
 
-__all__ = ["LogisticRegression", "SoftmaxRegression", "log_softmax", "sigmoid", "softmax"]
+__all__ = ["LogisticRegression", "SoftmaxRegression"]
 
 _PENALTIES = ("l2", "l1", None)
-
-
-# --------------------------------------------------------------------------------------------
-# Stable link functions
-# --------------------------------------------------------------------------------------------
-
-
-def _as_float_array(z, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(z, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be array-like of numbers; got {type(z).__name__}") from exc
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} holds NaN; drop or impute those values first")
-    return arr
-
-
-def sigmoid(z):
-    r"""Logistic sigmoid, computed without overflow for any input.
-
-    .. math::
-
-        \sigma(z) = \frac{1}{1 + e^{-z}} =
-        \begin{cases} 1 / (1 + e^{-z}) & z \ge 0 \\ e^{z} / (1 + e^{z}) & z < 0 \end{cases}
-
-    Parameters
-    ----------
-    z : float or array-like of float
-        Logits (log-odds), any shape; ``±inf`` give exactly 1 and 0.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        :math:`\sigma(z)` elementwise, a float for a scalar input.
-
-    Raises
-    ------
-    ValueError
-        If ``z`` holds NaN or is not numeric.
-
-    Notes
-    -----
-    The source's snippet computes ``1 / (1 + exp(-clip(z, -500, 500)))``: the clip avoids the
-    overflow of ``exp(-z)`` for very negative ``z`` but makes the result depend on an arbitrary
-    threshold. Both branches above only ever exponentiate :math:`-|z| \le 0`, so nothing
-    overflows and nothing is clipped; this is how :func:`scipy.special.expit` does it too.
-
-    Examples
-    --------
-    >>> sigmoid([-10_000.0, 0.0, 2.0]).round(4).tolist()
-    [0.0, 0.5, 0.8808]
-    """
-    arr = _as_float_array(z, "z")
-    e = np.exp(-np.abs(arr))
-    out = np.where(arr >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return out[()] if out.ndim == 0 else out
-
-
-def log_softmax(z, *, axis: int = -1) -> np.ndarray:
-    r"""Logarithm of the softmax along ``axis``, computed without overflow.
-
-    .. math::
-
-        \log \operatorname{softmax}(z)_k = z_k - m - \log \sum_j e^{z_j - m},
-        \qquad m = \max_j z_j.
-
-    Parameters
-    ----------
-    z : array-like of float
-        Logits, at least 1-D. ``-inf`` entries (masked classes) give ``-inf``.
-    axis : int, default=-1
-        Axis holding the classes.
-
-    Returns
-    -------
-    numpy.ndarray
-        Log-probabilities, same shape as ``z``; ``exp`` of each slice sums to 1.
-
-    Raises
-    ------
-    ValueError
-        If ``z`` is 0-D, holds NaN or ``+inf``, or a slice is entirely ``-inf``.
-
-    Notes
-    -----
-    Subtracting the maximum makes every exponent :math:`\le 0`, so the sum lies in
-    :math:`[1, K]`: no overflow, and its logarithm never sees 0.
-
-    Examples
-    --------
-    >>> log_softmax([1000.0, 1000.0]).round(4).tolist()
-    [-0.6931, -0.6931]
-    """
-    arr = _as_float_array(z, "z")
-    if arr.ndim == 0:
-        raise ValueError("z must be at least 1-D (one logit per class), got a scalar")
-    if np.isposinf(arr).any():
-        raise ValueError("z holds +inf; the softmax of an infinite logit is undefined")
-    shift = arr.max(axis=axis, keepdims=True)
-    if np.isneginf(shift).any():
-        raise ValueError("z has a slice whose logits are all -inf; at least one must be finite")
-    shifted = arr - shift
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def softmax(z, *, axis: int = -1) -> np.ndarray:
-    r"""Softmax along ``axis``: :math:`\operatorname{softmax}(z)_k = e^{z_k} / \sum_j e^{z_j}`.
-
-    Computed as ``exp(log_softmax(z))``; see :func:`log_softmax` for the stabilisation and the
-    errors raised.
-
-    Examples
-    --------
-    >>> softmax([[0.0, 0.0], [1e4, 0.0]]).tolist()
-    [[0.5, 0.5], [1.0, 0.0]]
-    """
-    return np.exp(log_softmax(z, axis=axis))
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,10 +153,7 @@ def _check_features(X) -> np.ndarray:
         raise ValueError(
             "X is a sparse matrix, which is not supported; pass a dense array (X.toarray())"
         )
-    try:
-        arr = np.asarray(X)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"X must be array-like of numbers; got {type(X).__name__}") from exc
+    arr = as_array(X, "X", None)
     if arr.dtype.kind == "c":
         raise ValueError("Complex data not supported: X holds complex numbers; pass real values")
     return check_array_2d(arr, "X")
@@ -309,9 +193,16 @@ def _precondition(X, *, fit_intercept, curvature, l2, C) -> _Preconditioned:
     give the bound a unit diagonal; the step is :math:`1 / \lambda_{\max}` of the rescaled bound.
     """
     n_samples, n_features = X.shape
-    offsets = X.mean(axis=0) if fit_intercept else np.zeros(n_features)
-    X1 = _with_intercept_column(X - offsets, fit_intercept)
-    bound = curvature * (X1.T @ X1) / n_samples
+    with np.errstate(over="ignore", invalid="ignore"):
+        offsets = X.mean(axis=0) if fit_intercept else np.zeros(n_features)
+        X1 = _with_intercept_column(X - offsets, fit_intercept)
+        bound = curvature * (X1.T @ X1) / n_samples
+    if not np.isfinite(bound).all():
+        raise ValueError(
+            f"X holds values up to {np.abs(X).max():.3g}, so products of features overflow "
+            "float64 (above 1.8e308) and no step size can be computed; standardize X first, "
+            "e.g. with mlref.features.Standardizer"
+        )
     if l2:
         bound[np.arange(n_features), np.arange(n_features)] += 1.0 / (C * n_samples)
     diagonal = np.diag(bound)
@@ -457,6 +348,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         C = _check_C(self.C)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = _check_positive_real(self.tol, "tol")
+        check_seed(self.random_state)
         X = _check_features(X)
         classes, y_index = _encode_labels(y, X.shape[0])
         if classes.size != 2:
@@ -470,7 +362,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
 
         n_samples, n_features = X.shape
-        fit_intercept = bool(self.fit_intercept)
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         pre = _precondition(X, fit_intercept=fit_intercept, curvature=0.25, l2=penalty == "l2", C=C)
         step = pre.step
         if self.learning_rate is not None:
@@ -644,6 +536,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         C = _check_C(self.C)
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = _check_positive_real(self.tol, "tol")
+        check_seed(self.random_state)
         X = _check_features(X)
         classes, y_index = _encode_labels(y, X.shape[0])
         if classes.size < 2:
@@ -654,7 +547,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         n_samples, n_features = X.shape
         n_classes = classes.size
-        fit_intercept = bool(self.fit_intercept)
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         pre = _precondition(X, fit_intercept=fit_intercept, curvature=0.5, l2=True, C=C)
         step = pre.step
         if self.learning_rate is not None:

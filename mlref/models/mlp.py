@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_option, check_positive_int
+from mlref._validation import check_bool, check_positive_int
 from mlref.models._neural import (
     BinaryNeuralClassifier,
     penalty_mask,
@@ -135,7 +135,7 @@ class MLPClassifier(BinaryNeuralClassifier):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        check_option(self.batch_norm, "batch_norm", (True, False))
+        check_bool(self.batch_norm, "batch_norm")
         if self.batch_norm and check_positive_int(self.batch_size, "batch_size") < 2:
             raise ValueError(
                 "batch_norm=True needs batch_size >= 2 to estimate a variance per batch; raise "

@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
+    as_array,
     check_array_2d,
     check_n_features,
     check_positive_int,
+    check_random_state,
     check_real,
+    check_same_length,
 )
 from mlref.models.linear import sigmoid
 from mlref.nn.layers import check_layer_sizes, mlp
@@ -256,9 +260,11 @@ class MultiTaskClassifier(BaseEstimator):
 
     @staticmethod
     def _check_targets(Y, task_mask, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-        Y = np.asarray(Y, dtype=np.float64)
+        Y = as_array(Y, "Y", np.float64)
         if Y.ndim == 1:
             Y = Y[:, None]
+        if Y.ndim == 2:
+            check_same_length(X=np.empty(n_samples), Y=Y)
         if Y.ndim != 2 or Y.shape[0] != n_samples or Y.shape[1] == 0:
             raise ValueError(
                 f"Y must have shape (n_samples, n_tasks) with n_samples = {n_samples}, got "
@@ -319,7 +325,7 @@ class MultiTaskClassifier(BaseEstimator):
         self._check_params(n_tasks)
         self.n_features_in_ = X.shape[1]
         self.n_tasks_ = n_tasks
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         self.shared_ = mlp(X.shape[1], self._shared_sizes, n_outputs=None, rng=rng)
         width = self._shared_sizes[-1] if self._shared_sizes else X.shape[1]
         self.heads_ = [mlp(width, self._head_sizes, rng=rng) for _ in range(n_tasks)]
@@ -376,8 +382,7 @@ class MultiTaskClassifier(BaseEstimator):
     # Predict
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "heads_"):
-            raise ValueError("this MultiTaskClassifier is not fitted yet; call fit first")
+        check_is_fitted(self, "heads_")
 
     def decision_function(self, X) -> np.ndarray:
         """Head logits :math:`z`, shape (n_samples, n_tasks) (conditional for funnel tasks)."""

@@ -40,6 +40,7 @@ from mlref._validation import (
     check_n_features,
     check_option,
     check_positive_int,
+    check_random_state,
     check_real,
     check_same_length,
 )
@@ -580,7 +581,7 @@ class _BaseDecisionTree(BaseEstimator):
             min_size=min_leaf,
             min_split_size=max(min_split, 2 * min_leaf),
             max_features=_resolve_max_features(self.max_features, X.shape[1]),
-            rng=np.random.default_rng(self.random_state) if rng is None else rng,
+            rng=check_random_state(self.random_state) if rng is None else rng,
         )
 
     def get_depth(self) -> int:
@@ -595,7 +596,8 @@ class _BaseDecisionTree(BaseEstimator):
 
     def apply(self, X):
         """Return the id of the leaf each row of ``X`` lands in."""
-        return self.tree_.apply(_check_predict_data(self, X))
+        X = _check_predict_data(self, X)  # first: it raises NotFittedError before tree_ exists
+        return self.tree_.apply(X)
 
     @property
     def feature_importances_(self) -> np.ndarray:
@@ -715,7 +717,8 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
 
     def predict_proba(self, X):
         """Class probabilities: the class fractions of the leaf each row reaches."""
-        return self.tree_.predict(_check_predict_data(self, X))
+        X = _check_predict_data(self, X)
+        return self.tree_.predict(X)
 
     def predict(self, X):
         """Most frequent class of the leaf each row reaches (first class on ties)."""
@@ -799,7 +802,8 @@ class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
 
     def predict(self, X):
         """Mean training target of the leaf each row reaches."""
-        return self.tree_.predict(_check_predict_data(self, X))[:, 0]
+        X = _check_predict_data(self, X)
+        return self.tree_.predict(X)[:, 0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -842,7 +846,7 @@ class _BaseForest(BaseEstimator):
             min_samples_leaf=self.min_samples_leaf,
             max_features=self.max_features,
         )
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         self._tree_seeds = rng.integers(np.iinfo(np.int64).max, size=n_estimators)
         self._n_samples = n = X.shape[0]
         sorted_rows = np.argsort(X, axis=0, kind="stable")
@@ -1116,7 +1120,7 @@ class _BaseGradientBoosting(BaseEstimator):
         max_bin = check_positive_int(self.max_bin, "max_bin")
         if not 2 <= max_bin <= 65536:
             raise ValueError(f"max_bin must be between 2 and 65536, got {max_bin}")
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         n, d = X.shape
         if tree_method == "exact":
             criterion = _newton_criterion(reg_lambda, gamma, min_child_weight)

@@ -26,11 +26,14 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
     check_array_1d,
     check_array_2d,
+    check_bool,
     check_positive_int,
+    check_random_state,
     check_real,
     check_same_length,
 )
@@ -269,8 +272,7 @@ class _Retriever(BaseEstimator):
         return users, items
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "n_items_"):
-            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        check_is_fitted(self, "n_items_")
 
     def _users(self, users) -> np.ndarray:
         self._check_fitted()
@@ -457,6 +459,8 @@ class TwoTowerModel(_Retriever):
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.n_epochs, "n_epochs")
         check_real(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
+        check_bool(self.normalize, "normalize")
+        check_bool(self.logq_correction, "logq_correction")
         return out_dim, id_dim, hidden
 
     def fit(
@@ -493,7 +497,7 @@ class TwoTowerModel(_Retriever):
         users, items = self._fit_interactions(
             user_ids, item_ids, n_users, n_items, user_table, item_table
         )
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         tower = {
             "id_dim": id_dim,
             "hidden": hidden,

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from mlref._validation import check_positive_int
+from mlref._validation import as_array, check_positive_int
 from mlref.models._neural import (
     FieldNeuralClassifier,
     field_embedding,
@@ -54,8 +54,33 @@ def hash_field_pairs(ids, pairs, *, n_ids: int, n_buckets: int) -> np.ndarray:
     >>> out.shape, bool(out[0, 0] == out[1, 0]), bool(0 <= out.min() and out.max() < 1000)
     ((3, 1), True, True)
     """
-    ids = np.asarray(ids, dtype=np.int64).astype(np.uint64)
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    n_ids = check_positive_int(n_ids, "n_ids")
+    n_buckets = check_positive_int(n_buckets, "n_buckets")
+    ids = as_array(ids, "ids", None)
+    if ids.ndim != 2 or ids.size == 0:
+        raise ValueError(
+            f"ids must be a non-empty 2-D array (n_samples, n_fields), got shape {ids.shape}"
+        )
+    if ids.dtype.kind not in "iu":
+        raise ValueError(f"ids must hold integer field ids, got dtype {ids.dtype}")
+    if ids.min() < 0 or ids.max() >= n_ids:
+        raise ValueError(
+            f"ids must lie in [0, n_ids) = [0, {n_ids}), got values from {ids.min()} to "
+            f"{ids.max()}; pass n_ids = FieldIndexer.n_ids_"
+        )
+    pairs = as_array(pairs, "pairs", None)
+    if pairs.dtype.kind not in "iu" or pairs.size == 0 or pairs.size % 2:
+        raise ValueError(
+            f"pairs must be a non-empty array of (field, field) column indices, got {pairs!r}"
+        )
+    pairs = pairs.reshape(-1, 2)
+    if pairs.min() < 0 or pairs.max() >= ids.shape[1]:
+        raise ValueError(
+            f"pairs must index the {ids.shape[1]} columns of ids, got values from {pairs.min()} "
+            f"to {pairs.max()}"
+        )
+    ids = ids.astype(np.int64).astype(np.uint64)
+    pairs = pairs.astype(np.int64)
     cross_index = np.arange(1, pairs.shape[0] + 1, dtype=np.uint64)
     z = ids[:, pairs[:, 0]] * np.uint64(n_ids) + ids[:, pairs[:, 1]] + cross_index * _GOLDEN
     z = (z ^ (z >> np.uint64(30))) * _MIX1

@@ -5,6 +5,7 @@ Every deep model of the course is built from these pieces; each gradient is chec
 central finite differences in ``tests/test_nn.py``.
 """
 
+from mlref.nn.functional import log_softmax, sigmoid, softmax
 from mlref.nn.gradcheck import numerical_gradient, relative_error
 from mlref.nn.layers import (
     BatchNorm,
@@ -69,9 +70,12 @@ __all__ = [
     "huber_loss",
     "iterate_minibatches",
     "linear_warmup",
+    "log_softmax",
     "mean_squared_error",
     "numerical_gradient",
     "relative_error",
+    "sigmoid",
+    "softmax",
     "step_decay",
     "warmup_cosine",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_real
+from mlref._validation import as_array, check_real
 
 __all__ = ["numerical_gradient", "relative_error"]
 
@@ -51,6 +51,12 @@ def numerical_gradient(f, x: np.ndarray, *, eps: float = 1e-6) -> np.ndarray:
             "x must be a float64 numpy array that f reads (it is perturbed in place); "
             f"got {type(x).__name__} {getattr(x, 'dtype', '')}"
         )
+    if x.size == 0:
+        raise ValueError("x is empty; pass the parameter array to differentiate")
+    if not np.isfinite(x).all():
+        raise ValueError("x holds NaN or infinite values; finite differences need a finite point")
+    if not callable(f):
+        raise TypeError(f"f must be a callable f() -> float, got {type(f).__name__}")
     eps = check_real(eps, "eps", low=0.0, low_inclusive=False)
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
@@ -61,6 +67,11 @@ def numerical_gradient(f, x: np.ndarray, *, eps: float = 1e-6) -> np.ndarray:
         minus = f()
         x[idx] = original
         grad[idx] = (plus - minus) / (2 * eps)
+    if not np.isfinite(grad).all():
+        raise ValueError(
+            "f returned NaN or infinite values near x, so the numerical gradient is undefined; "
+            "check f at x (overflow, log of 0) before comparing gradients"
+        )
     return grad
 
 
@@ -76,8 +87,14 @@ def relative_error(analytic, numeric) -> float:
     >>> relative_error(np.array([2.0, 1e-12]), np.array([2.002, 3e-12]))  # doctest: +ELLIPSIS
     0.000999...
     """
-    a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
+    a, n = as_array(analytic, "analytic", float), as_array(numeric, "numeric", float)
     if a.shape != n.shape:
         raise ValueError(f"analytic and numeric must have the same shape, got {a.shape}, {n.shape}")
+    for name, values in (("analytic", a), ("numeric", n)):
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"{name} holds NaN or infinite values; a gradient check cannot pass on them, so "
+                "fix the gradient (or the loss) that produced them"
+            )
     scale = max(np.abs(a).max(initial=0.0), np.abs(n).max(initial=0.0))
     return float(np.abs(a - n).max() / scale) if scale > 0 else 0.0

@@ -18,8 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_option, check_positive_int, check_real
-from mlref.models.linear import sigmoid, softmax
+from mlref._validation import (
+    as_array,
+    check_bool,
+    check_option,
+    check_positive_int,
+    check_random_state,
+    check_real,
+)
+from mlref.nn.functional import sigmoid, softmax
 
 __all__ = [
     "BatchNorm",
@@ -128,7 +135,7 @@ class Linear(Layer):
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
         check_option(init, "init", ("he", "glorot"))
-        gen = np.random.default_rng(rng)
+        gen = check_random_state(rng, "rng")
         if init == "he":
             weight = gen.normal(0.0, np.sqrt(2.0 / in_features), size=(in_features, out_features))
         else:
@@ -146,6 +153,7 @@ class Linear(Layer):
         return self.params[1]
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x)
         _check_last_dim(x, self.in_features, "x", "Linear layer")
         self._cache = x
@@ -199,21 +207,24 @@ class Embedding(Layer):
         super().__init__()
         self.num_embeddings = check_positive_int(num_embeddings, "num_embeddings")
         self.dim = check_positive_int(dim, "dim")
-        gen = np.random.default_rng(rng)
+        gen = check_random_state(rng, "rng")
         weight = gen.normal(0.0, 1.0 / np.sqrt(dim), size=(num_embeddings, dim))
         self.params = [weight]
         self.grads = [np.zeros_like(weight)]
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
-        ids = np.asarray(x)
+        training = check_bool(training, "training")
+        ids = as_array(x, "x", None)
         if ids.size == 0:
-            raise ValueError("ids are empty; pass at least one id")
+            raise ValueError("x (the ids) is empty; pass at least one id")
         if ids.dtype.kind not in "iu":
-            raise ValueError(f"ids must be integers, got dtype {ids.dtype}; encode them first")
+            raise ValueError(
+                f"x (the ids) must be integers, got dtype {ids.dtype}; encode them first"
+            )
         if ids.min() < 0 or ids.max() >= self.num_embeddings:
             raise ValueError(
-                f"ids must lie in [0, {self.num_embeddings - 1}], got values from {ids.min()} to "
-                f"{ids.max()}; map unseen ids to a reserved row"
+                f"x (the ids) must lie in [0, {self.num_embeddings - 1}], got values from "
+                f"{ids.min()} to {ids.max()}; map unseen ids to a reserved row"
             )
         self._cache = ids
         return self.params[0][ids]
@@ -268,9 +279,10 @@ class Dropout(Layer):
         self.p = check_real(p, "p", low=0.0, high=1.0)
         if self.p == 1.0:
             raise ValueError("p must be < 1; p = 1 would drop every unit")
-        self._rng = np.random.default_rng(rng)
+        self._rng = check_random_state(rng, "rng")
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x, min_ndim=0)
         if training and self.p > 0:
             scale = (self._rng.random(x.shape) >= self.p) / (1.0 - self.p)
@@ -336,6 +348,7 @@ class BatchNorm(Layer):
         self.running_var = np.ones(n_features)
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x, min_ndim=2)
         if x.ndim != 2:
             raise ValueError(f"x must be 2-D (n_samples, n_features), got shape {x.shape}")
@@ -393,6 +406,7 @@ class LayerNorm(Layer):
         self.grads = [np.zeros(dim), np.zeros(dim)]
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x)
         _check_last_dim(x, self.dim, "x", "LayerNorm layer")
         inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + self.eps)
@@ -419,6 +433,7 @@ class ReLU(Layer):
     """
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x, min_ndim=0)
         self._cache = x > 0
         return np.where(self._cache, x, 0.0)
@@ -431,7 +446,7 @@ class ReLU(Layer):
 class Sigmoid(Layer):
     r"""Logistic sigmoid :math:`\sigma(x)`, with :math:`\sigma' = \sigma (1 - \sigma)`.
 
-    Computed without overflow for any finite input (see :func:`mlref.models.linear.sigmoid`).
+    Computed without overflow for any finite input (see :func:`mlref.nn.functional.sigmoid`).
     For a binary output, prefer feeding logits to
     :func:`mlref.nn.losses.binary_cross_entropy_with_logits` over a Sigmoid layer then a log.
 
@@ -442,6 +457,7 @@ class Sigmoid(Layer):
     """
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         out = np.asarray(sigmoid(_as_input(x, min_ndim=0)), dtype=np.float64)
         self._cache = out
         return out
@@ -470,6 +486,7 @@ class Softmax(Layer):
         self.axis = axis
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         out = softmax(_as_input(x), axis=self.axis)
         self._cache = out
         return out
@@ -528,7 +545,7 @@ class MultiHeadSelfAttention(Layer):
             raise ValueError(
                 f"n_heads must divide d_model, got d_model={d_model}, n_heads={n_heads}"
             )
-        gen = np.random.default_rng(rng)
+        gen = check_random_state(rng, "rng")
         self.query, self.key, self.value, self.output = (
             Linear(d_model, d_model, rng=gen, init="glorot") for _ in range(4)
         )
@@ -546,6 +563,7 @@ class MultiHeadSelfAttention(Layer):
         return t.transpose(0, 2, 1, 3).reshape(batch, seq, self.d_model)
 
     def forward(self, x, *, mask=None, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x, min_ndim=3)
         if x.ndim != 3:
             raise ValueError(f"x must be 3-D (batch, seq_len, d_model), got shape {x.shape}")
@@ -606,6 +624,7 @@ class Sequential(Layer):
         self.grads = [g for layer in self.layers for g in layer.grads]
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         for layer in self.layers:
             x = layer.forward(x, training=training)
         self._cache = True
@@ -628,6 +647,7 @@ class Identity(Layer):
     """
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training")
         x = _as_input(x, min_ndim=0)
         self._cache = x.shape
         return x
@@ -698,7 +718,7 @@ def mlp(
     n_inputs = check_positive_int(n_inputs, "n_inputs")
     widths = check_layer_sizes(hidden_layer_sizes)
     dropout = check_real(dropout, "dropout", low=0.0, high=1.0)
-    gen = np.random.default_rng(rng)
+    gen = check_random_state(rng, "rng")
     layers: list[Layer] = []
     width = n_inputs
     for depth, size in enumerate(widths):

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from mlref._validation import check_real
-from mlref.models.linear import log_softmax, sigmoid
+from mlref.nn.functional import log_softmax, sigmoid
 
 __all__ = [
     "Loss",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_positive_int, check_real
+from mlref._validation import as_array, check_positive_int, check_real
 
 __all__ = [
     "SGD",
@@ -27,6 +27,23 @@ __all__ = [
     "step_decay",
     "warmup_cosine",
 ]
+
+
+def _check_grads(grads) -> list[np.ndarray]:
+    """``grads`` as a list of finite float arrays (a list of arrays, not one array or a string)."""
+    if isinstance(grads, str | bytes | np.ndarray) or not isinstance(grads, list | tuple):
+        raise ValueError(
+            f"grads must be a list of gradient arrays (one per parameter), got "
+            f"{type(grads).__name__}; wrap a single array in a list"
+        )
+    arrays = [as_array(g, f"grads[{i}]", np.float64) for i, g in enumerate(grads)]
+    for i, g in enumerate(arrays):
+        if not np.isfinite(g).all():
+            raise ValueError(
+                f"grads[{i}] holds NaN or infinite values; clipping cannot recover them: lower the "
+                "learning rate or find the operation that overflowed"
+            )
+    return arrays
 
 
 def _check_lists(params, grads) -> None:
@@ -199,7 +216,7 @@ def clip_by_value(grads, threshold: float) -> list[np.ndarray]:
     [[-5.0, 0.5, 5.0]]
     """
     threshold = check_real(threshold, "threshold", low=0.0, low_inclusive=False)
-    return [np.clip(np.asarray(g, dtype=np.float64), -threshold, threshold) for g in grads]
+    return [np.clip(g, -threshold, threshold) for g in _check_grads(grads)]
 
 
 def clip_by_global_norm(grads, max_norm: float) -> tuple[list[np.ndarray], float]:
@@ -229,10 +246,18 @@ def clip_by_global_norm(grads, max_norm: float) -> tuple[list[np.ndarray], float
     (5.0, [[0.6000000000000001], [0.8]])
     """
     max_norm = check_real(max_norm, "max_norm", low=0.0, low_inclusive=False)
-    arrays = [np.asarray(g, dtype=np.float64) for g in grads]
-    norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in arrays)))
+    arrays = _check_grads(grads)
+    # Scale by the largest entry first, so that finite gradients near 1e154 do not overflow g**2.
+    largest = max((float(np.abs(g).max(initial=0.0)) for g in arrays), default=0.0)
+    if largest == 0.0:
+        return [g.copy() for g in arrays], 0.0
+    with np.errstate(over="ignore"):
+        norm = largest * float(np.sqrt(sum(float(np.sum((g / largest) ** 2)) for g in arrays)))
     if not np.isfinite(norm):
-        raise ValueError("grads hold NaN or infinite values; clipping cannot recover them")
+        raise ValueError(
+            "the global norm of grads overflows float64 (above 1.8e308) although every entry is "
+            "finite; the gradients have exploded: lower the learning rate"
+        )
     factor = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return [g * factor for g in arrays], norm
 

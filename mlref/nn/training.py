@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from mlref._validation import check_positive_int
+from mlref._validation import check_bool, check_positive_int, check_random_state
 
 __all__ = ["iterate_minibatches"]
 
@@ -47,6 +47,8 @@ def iterate_minibatches(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     batch_size = check_positive_int(batch_size, "batch_size")
-    order = np.random.default_rng(rng).permutation(n_samples) if shuffle else np.arange(n_samples)
-    for start in range(0, n_samples, batch_size):
-        yield order[start : start + batch_size]
+    generator = check_random_state(rng, "rng")
+    order = (
+        generator.permutation(n_samples) if check_bool(shuffle, "shuffle") else np.arange(n_samples)
+    )
+    return (order[start : start + batch_size] for start in range(0, n_samples, batch_size))
