@@ -170,7 +170,7 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
         If ``y`` is not 1-D, is empty, holds NaN/inf or missing labels (None), holds fractional
         floats (scores or a continuous target, not labels), or mixes strings and numbers.
     """
-    arr = np.asarray(y)
+    arr = as_array(y, name, None)
     if arr.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (one label per sample), got shape {arr.shape}; pass "

@@ -731,3 +731,41 @@ def test_get_feature_names_out_checks_its_argument(key):
     for bad in ([*given[:-1], "extra", "more"], "col0", [given]):
         with pytest.raises(ValueError, match="input_features"):
             fitted.get_feature_names_out(bad)
+
+
+# ------------------------------------------------------------------------------------------
+# Arguments the generic battery cannot derive: containers of indices, callables, mappings
+# ------------------------------------------------------------------------------------------
+
+
+def _pair_call(pairs):
+    from mlref.ltr._groups import QueryGroups
+
+    groups = QueryGroups.from_ids([0, 0, 0])
+    return mlref.ltr.pair_weights_delta_ndcg([2.0, 1.0, 0.0], [0.1, 0.2, 0.3], groups, pairs=pairs)
+
+
+@pytest.mark.parametrize(
+    ("call", "names"),
+    [
+        (lambda: _pair_call((np.array([0, 5]), np.array([1, 2]))), "pairs"),
+        (lambda: _pair_call("ab"), "pairs"),
+        (lambda: _pair_call((np.array([0.5]), np.array([1]))), "pairs"),
+        (lambda: mlref.ltr.run_letor_protocol({"m": 3}, folds=(1,)), "models"),
+        (lambda: mlref.ltr.run_letor_protocol([1, 2], folds=(1,)), "models"),
+        (lambda: mlref.ltr.mq2008_folds((1, 6)), "folds"),
+        (lambda: mlref.ltr.evaluate_ranking([1, 0], [0.5, 0.1], [1, 1], ks=5.0), "ks"),
+        (lambda: mlref.ltr.count_pairs([[1, 2], [3]]), "group_sizes"),
+        (lambda: mlref.metrics.accuracy([[1, 2], [3]], [1, 0]), "y_true"),
+        (lambda: mlref.ltr.all_pairs([1, 0], [[1, 2], [3]]), "group"),
+        (
+            lambda: mlref.features.ablation(3, np.ones((2, 1)), [0, 1], np.ones((2, 1)), [0, 1]),
+            "fit_score",
+        ),
+        (lambda: mlref.nn.numerical_gradient(3, np.ones(2)), "f"),
+    ],
+)
+def test_containers_and_callables_are_checked_too(call, names):
+    with pytest.raises(BAD_ERRORS) as info:
+        call()
+    assert names in str(info.value), str(info.value)

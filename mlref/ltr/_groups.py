@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_array_2d, check_same_length
+from mlref._validation import as_array, check_array_1d, check_array_2d, check_same_length
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class QueryGroups:
     @classmethod
     def from_ids(cls, group) -> "QueryGroups":
         """Group rows by the query id of each row (ints or strings, any order)."""
-        ids = np.asarray(group)
+        ids = as_array(group, "group", None)
         if ids.ndim != 1 or ids.size == 0:
             raise ValueError(
                 f"group must be a non-empty 1-D array with one query id per row, got shape "

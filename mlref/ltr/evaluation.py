@@ -129,6 +129,17 @@ def run_letor_protocol(
         One row per (model, fold): the metrics of :func:`evaluate_ranking` and ``train_s``, the
         seconds spent in ``train``.
     """
+    if not isinstance(models, Mapping) or not models:
+        raise ValueError(
+            "models must be a non-empty mapping {name: train(train, vali) -> score(X, qid)}, got "
+            f"{type(models).__name__}"
+        )
+    not_callable = [name for name, train in models.items() if not callable(train)]
+    if not_callable:
+        raise ValueError(
+            f"models {not_callable} are not callable; each value must be a function "
+            "train(train, vali) returning score(X, qid)"
+        )
     rows = []
     for fold, train, vali, test in mq2008_folds(folds):
         for name, train_model in models.items():

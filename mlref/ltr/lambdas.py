@@ -10,7 +10,13 @@ list matter most. Everything here works on rows sorted by query (the order of
 import numpy as np
 from scipy.special import expit
 
-from mlref._validation import check_array_1d, check_positive_int, check_real, check_same_length
+from mlref._validation import (
+    as_array,
+    check_array_1d,
+    check_positive_int,
+    check_real,
+    check_same_length,
+)
 from mlref.ltr._groups import QueryGroups
 from mlref.metrics.ranking import exponential_gain
 
@@ -31,6 +37,28 @@ def _check_inputs(y_sorted, scores_sorted, groups, k, sigma):
         k = check_positive_int(k, "k")
     sigma = check_real(sigma, "sigma", low=0, low_inclusive=False)
     return y_sorted, scores_sorted, k, sigma
+
+
+def _check_pairs(pairs, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pairs`` as two equal-length integer index arrays into the ``n_rows`` sorted rows."""
+    if not isinstance(pairs, tuple | list) or len(pairs) != 2:
+        raise ValueError(
+            "pairs must be a tuple (i, j) of index arrays, as returned by groups.pairs(y_sorted)"
+        )
+    i, j = (
+        as_array(p, name, None) for p, name in zip(pairs, ("pairs[0]", "pairs[1]"), strict=True)
+    )
+    if i.ndim != 1 or i.shape != j.shape or i.dtype.kind not in "iu" or j.dtype.kind not in "iu":
+        raise ValueError(
+            f"pairs must be two 1-D integer index arrays of one length, got shapes {i.shape} and "
+            f"{j.shape}; pass groups.pairs(y_sorted)"
+        )
+    if i.size and (min(i.min(), j.min()) < 0 or max(i.max(), j.max()) >= n_rows):
+        raise ValueError(
+            f"pairs index rows outside [0, {n_rows}); they must come from groups.pairs(y_sorted) "
+            "of these rows"
+        )
+    return i, j
 
 
 def ranks_within_query(scores_sorted: np.ndarray, groups: QueryGroups) -> np.ndarray:
@@ -112,7 +140,7 @@ def pair_weights_delta_ndcg(y_sorted, scores_sorted, groups: QueryGroups, *, k=N
 
 
 def _pairs_delta_ndcg(y_sorted, scores_sorted, groups, k, pairs=None):
-    i, j = groups.pairs(y_sorted) if pairs is None else pairs
+    i, j = groups.pairs(y_sorted) if pairs is None else _check_pairs(pairs, len(y_sorted))
     ranks = ranks_within_query(scores_sorted, groups)
     if k is not None:
         keep = np.minimum(ranks[i], ranks[j]) < k

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_array_1d, check_positive_int, check_random_state, check_real
+from mlref._validation import (
+    as_array,
+    check_array_1d,
+    check_positive_int,
+    check_random_state,
+    check_real,
+)
 from mlref.ltr._groups import QueryGroups, check_ranking_data
 
 __all__ = ["all_pairs", "count_pairs", "sample_pairs"]
@@ -43,7 +49,9 @@ def count_pairs(group_sizes) -> int:
     >>> count_pairs(20)  # the same 20 documents in one list: twice as many pairs
     190
     """
-    sizes = check_array_1d(np.atleast_1d(group_sizes), "group_sizes", dtype=np.int64)
+    sizes = check_array_1d(
+        np.atleast_1d(as_array(group_sizes, "group_sizes", None)), "group_sizes", dtype=np.int64
+    )
     if (sizes < 0).any():
         raise ValueError("group_sizes must hold non-negative document counts")
     return int(np.sum(sizes * (sizes - 1) // 2))
