@@ -420,7 +420,7 @@ def test_two_tower_fit_rejects_bad_input(fit_kwargs, match):
         ({"temperature": 0}, "temperature"),
         ({"embedding_dim": 0}, "embedding_dim"),
         ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes"),
-        ({"hidden_layer_sizes": 4}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": "4"}, "hidden_layer_sizes"),
         ({"batch_size": 1.5}, "batch_size"),
         ({"learning_rate": -1.0}, "learning_rate"),
     ],

@@ -39,7 +39,7 @@ from mlref._validation import (
 )
 from mlref.metrics.retrieval import top_k_items
 from mlref.models.linear import log_softmax
-from mlref.nn.layers import Embedding, Layer, Sequential, mlp
+from mlref.nn.layers import Embedding, Layer, Sequential, check_layer_sizes, mlp
 from mlref.nn.optim import Adam
 from mlref.nn.training import iterate_minibatches
 
@@ -444,17 +444,7 @@ class TwoTowerModel(_Retriever):
     def _check_params(self) -> tuple:
         out_dim = check_positive_int(self.embedding_dim, "embedding_dim")
         id_dim = check_positive_int(self.id_embedding_dim, "id_embedding_dim")
-        try:
-            hidden = tuple(self.hidden_layer_sizes)
-        except TypeError:
-            hidden = None
-        if hidden is None or not all(
-            isinstance(h, int | np.integer) and not isinstance(h, bool) and h >= 1 for h in hidden
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of integers >= 1 (or () for none), got "
-                f"{self.hidden_layer_sizes!r}"
-            )
+        hidden = check_layer_sizes(self.hidden_layer_sizes)
         check_real(self.temperature, "temperature", low=0.0, low_inclusive=False)
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.n_epochs, "n_epochs")
