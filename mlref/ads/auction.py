@@ -88,7 +88,7 @@ class AuctionResult:
         return self.expected_payment.sum(axis=-1)
 
     def utility(self, values) -> np.ndarray:
-        r"""Expected utility of each bidder, :math:`\alpha_k q_i (v_i - p_i)`, for values per click."""
+        r"""Expected utility of each bidder, :math:`\alpha_k q_i (v_i - p_i)`, given values."""
         values = np.asarray(values, dtype=np.float64)
         return self.click_prob * (values - self.price_per_click)
 
@@ -417,10 +417,10 @@ def gsp_envy_free_bids(values, position_ctrs, quality=None) -> np.ndarray:
     score = (v2 * q)[0]
     order = np.argsort(-score, kind="stable")
     n, K = score.size, alpha.size
-    s = np.append(score[order], 0.0)  # an absent bidder below the last counts as a zero score
+    s = np.append(score[order], [0.0, 0.0])  # absent bidders below the last count as zero scores
     bid_score = s.copy()  # bidders below K+1 and the top bidder bid their value
     alpha_next = np.append(alpha[1:], 0.0)
-    below = s[K + 1] if K + 1 < n else 0.0
+    below = s[K + 1]  # 0 when nobody is below slot K + 1
     for k in range(K - 1, -1, -1):  # slot k (0-based) is priced by the bid ranked k + 1
         weighted = (alpha[k] - alpha_next[k]) * s[k + 1] + alpha_next[k] * below
         bid_score[k + 1] = weighted / alpha[k]
