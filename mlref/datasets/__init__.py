@@ -6,6 +6,8 @@ checksums, and otherwise reads a local mirror named by ``MLREF_DATA_MIRROR``.
 """
 
 from mlref.datasets._fetch import ChecksumError, DataUnavailableError, get_data_home
+from mlref.datasets.ads import AdTraffic, make_ad_traffic
+from mlref.datasets.b2b import make_credit_applications, ranking_slates, simulate_sell_through
 from mlref.datasets.ctr import fetch_avazu_sample, fetch_criteo_sample, fetch_ipinyou
 from mlref.datasets.letor import MQ2008_FOLDS, RankingData, fetch_mq2008, fetch_yahoo_ltr_sample
 from mlref.datasets.marketplace import Marketplace, make_marketplace
@@ -14,6 +16,7 @@ from mlref.datasets.splits import per_user_time_split
 
 __all__ = [
     "MQ2008_FOLDS",
+    "AdTraffic",
     "ChecksumError",
     "DataUnavailableError",
     "Marketplace",
@@ -25,6 +28,10 @@ __all__ = [
     "fetch_mq2008",
     "fetch_yahoo_ltr_sample",
     "get_data_home",
+    "make_ad_traffic",
+    "make_credit_applications",
     "make_marketplace",
     "per_user_time_split",
+    "ranking_slates",
+    "simulate_sell_through",
 ]
