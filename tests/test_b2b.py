@@ -15,6 +15,7 @@ from mlref.b2b import (
     retailer_behaviour,
 )
 from mlref.datasets import (
+    consumer_demand_by_month,
     make_ad_traffic,
     make_credit_applications,
     make_marketplace,
@@ -116,14 +117,41 @@ def test_evaluate_ranking_policy_matches_a_per_search_loop():
     assert got["gmv_per_search"] == pytest.approx(gmv / slates.search_id.nunique(), rel=1e-12)
 
 
+def test_seasonality_follows_demand_three_to_six_months_ahead(market):
+    demand = consumer_demand_by_month()
+    np.testing.assert_allclose(demand.mean(axis=1), 1.0)
+    plain = ranking_slates(market, n_searches=300, random_state=2)
+    august = ranking_slates(market, n_searches=300, order_month=8, random_state=2)
+    assert (plain[["season_now", "season_ahead"]] == 1.0).all().all()
+    category = market.products["category"].to_numpy()[august.product_id]
+    expected = demand[[11, 12, 1, 2]].mean(axis=1).loc[category].to_numpy()
+    np.testing.assert_allclose(august.season_ahead, expected)
+    np.testing.assert_allclose(august.season_now, demand[8].loc[category].to_numpy())
+    np.testing.assert_allclose(
+        august.order_given_click, np.minimum(plain.order_given_click * expected, 1.0)
+    )
+    # within a query the category is fixed, so a category season term barely moves search GMV
+    base = evaluate_ranking_policy(august, policy_scores(august))["gmv_per_search"]
+    for which in ("now", "ahead"):
+        scores = policy_scores(august, seasonality=1.0, season=which)
+        assert abs(evaluate_ranking_policy(august, scores)["gmv_per_search"] / base - 1) < 0.005
+    # ranking by the true expected GMV of each candidate beats ranking by the wrong season
+    value = august.click_given_exam * august.order_given_click * august.order_value
+    truth = evaluate_ranking_policy(august, value.to_numpy())["gmv_per_search"]
+    wrong = value / august.season_ahead * august.season_now
+    assert truth >= evaluate_ranking_policy(august, wrong.to_numpy())["gmv_per_search"]
+    with pytest.raises(ValueError, match="order_month"):
+        ranking_slates(market, order_month=13)
+    with pytest.raises(ValueError, match="season"):
+        policy_scores(august, seasonality=1.0, season="later")
+
+
 def test_retailer_behaviour_and_sell_through(market):
     orders = simulate_sell_through(market, random_state=0)
     assert ((orders.units_sold >= 0) & (orders.units_sold <= orders.quantity)).all()
     stats = retailer_behaviour(orders)
     assert 0 < stats["reorder_rate"] < 1 and stats["units_per_line"] > 2
-    assert stats["sell_through"] == pytest.approx(
-        orders.units_sold.sum() / orders.quantity.sum()
-    )
+    assert stats["sell_through"] == pytest.approx(orders.units_sold.sum() / orders.quantity.sum())
     # bestsellers are reordered: products that sell through get reordered more
     first = orders[~orders.is_reorder]
     reordered = orders[orders.is_reorder][["retailer_id", "product_id"]].drop_duplicates()
@@ -138,10 +166,14 @@ def test_ad_traffic_is_seeded_and_consistent():
     pd.testing.assert_frame_equal(a.impressions, b.impressions)
     c = a.candidates
     assert (c.groupby("request_id").ad_id.nunique() == 6).all()
-    assert ((a.impressions.converted <= a.impressions.clicked)).all()
-    assert a.impressions.groupby("request_id").position.apply(sorted).map(list).eq(
-        [[1, 2, 3, 4]] * 2000
-    ).all()
+    assert (a.impressions.converted <= a.impressions.clicked).all()
+    assert (
+        a.impressions.groupby("request_id")
+        .position.apply(sorted)
+        .map(list)
+        .eq([[1, 2, 3, 4]] * 2000)
+        .all()
+    )
     big = make_ad_traffic(n_requests=40_000, random_state=6).impressions
     expected = (big.true_ctr * np.array([1.0, 0.65, 0.45, 0.3])[big.position - 1]).sum()
     assert abs(big.clicked.sum() - expected) < 4 * np.sqrt(expected)

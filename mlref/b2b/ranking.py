@@ -8,13 +8,17 @@ for what relevance alone misses (source section 9D):
     \text{score} = \text{base} + \beta\,[\text{new brand}]
         + \gamma\,[\text{free returns}]\,[\text{new retailer}]
         + \lambda\,\big(0.5\,[\text{same region}] - |\text{tier} - \text{level}|\big)
+        + \delta \log(\text{season index})
         - \infty\,[\text{out of stock}]_{\text{inventory-aware}}
 
 * :math:`\beta`, an **exploration bonus** for new brands, counters the popularity bias that
   hides brands without reviews (discovery vs reliability);
 * :math:`\gamma` **boosts free-returns brands for new retailers**, whose first order is a risk;
 * :math:`\lambda` **personalizes** by geography and price point;
-* **inventory-aware** ranking puts products that cannot ship last.
+* **inventory-aware** ranking puts products that cannot ship last;
+* :math:`\delta` weighs **seasonality**: the consumer demand index of the product's category,
+  either in the month of the order (``season="now"``) or in the months the retailer will sell
+  in, 3-6 months later (``season="ahead"``).
 
 :func:`evaluate_ranking_policy` shows the top ``n_shown`` of each search by score and returns
 expected GMV, new-brand exposure and first-order success under the true click and order
@@ -27,7 +31,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_bool, check_positive_int, check_real
+from mlref._validation import (
+    check_array_1d,
+    check_bool,
+    check_option,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = ["evaluate_ranking_policy", "policy_scores"]
 
@@ -66,6 +76,8 @@ def policy_scores(
     returns_boost: float = 0.0,
     personalization: float = 0.0,
     inventory_aware: bool = False,
+    seasonality: float = 0.0,
+    season: str = "ahead",
 ) -> np.ndarray:
     """Scores of the policy above for every row of ``slates`` (higher is shown first).
 
@@ -84,12 +96,18 @@ def policy_scores(
     gamma = check_real(returns_boost, "returns_boost")
     lam = check_real(personalization, "personalization")
     aware = check_bool(inventory_aware, "inventory_aware")
+    delta = check_real(seasonality, "seasonality")
+    column = "season_" + check_option(season, "season", ("now", "ahead"))
     score = (
         slates["base_score"].to_numpy(np.float64)
         + beta * slates["is_new_brand"].to_numpy(np.float64)
         + gamma * (slates["free_returns"].to_numpy(bool) & slates["new_retailer"].to_numpy(bool))
         + lam * (0.5 * slates["same_region"].to_numpy(np.float64) - slates["tier_gap"].to_numpy())
     )
+    if delta:
+        if column not in slates.columns:
+            raise ValueError(f"slates lacks {column!r}; build it with ranking_slates(market)")
+        score = score + delta * np.log(slates[column].to_numpy(np.float64))
     if aware:
         score = np.where(slates["in_stock"].to_numpy(bool), score, -np.inf)
     return score

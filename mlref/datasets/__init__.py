@@ -7,7 +7,12 @@ checksums, and otherwise reads a local mirror named by ``MLREF_DATA_MIRROR``.
 
 from mlref.datasets._fetch import ChecksumError, DataUnavailableError, get_data_home
 from mlref.datasets.ads import AdTraffic, make_ad_traffic
-from mlref.datasets.b2b import make_credit_applications, ranking_slates, simulate_sell_through
+from mlref.datasets.b2b import (
+    consumer_demand_by_month,
+    make_credit_applications,
+    ranking_slates,
+    simulate_sell_through,
+)
 from mlref.datasets.ctr import fetch_avazu_sample, fetch_criteo_sample, fetch_ipinyou
 from mlref.datasets.letor import MQ2008_FOLDS, RankingData, fetch_mq2008, fetch_yahoo_ltr_sample
 from mlref.datasets.marketplace import Marketplace, make_marketplace
@@ -21,6 +26,7 @@ __all__ = [
     "DataUnavailableError",
     "Marketplace",
     "RankingData",
+    "consumer_demand_by_month",
     "fetch_avazu_sample",
     "fetch_criteo_sample",
     "fetch_ipinyou",

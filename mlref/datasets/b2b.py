@@ -19,9 +19,55 @@ import numpy as np
 import pandas as pd
 
 from mlref._validation import check_positive_int, check_random_state, check_real
-from mlref.datasets.marketplace import PRICE_TIERS, REGIONS, STORE_TYPES, Marketplace
+from mlref.datasets.marketplace import (
+    CATEGORIES,
+    PRICE_TIERS,
+    REGIONS,
+    STORE_TYPES,
+    Marketplace,
+)
 
-__all__ = ["make_credit_applications", "ranking_slates", "simulate_sell_through"]
+__all__ = [
+    "consumer_demand_by_month",
+    "make_credit_applications",
+    "ranking_slates",
+    "simulate_sell_through",
+]
+
+# Consumer demand index by category (rows, CATEGORIES order) and month (Jan..Dec), mean 1 per row:
+# candles, decor and kitchen peak at the holidays, apparel in autumn, beauty and stationery around
+# Valentine's and Mother's Day, food at the holidays, kids' goods at Christmas.
+_SEASON = np.array(
+    [
+        [0.8, 0.8, 0.7, 0.7, 0.7, 0.6, 0.6, 0.7, 1.0, 1.3, 1.7, 2.4],
+        [0.9, 1.4, 0.8, 0.8, 1.3, 0.8, 0.7, 0.7, 0.8, 0.9, 1.3, 1.6],
+        [0.8, 0.8, 0.9, 1.0, 1.0, 0.8, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6],
+        [1.3, 1.2, 0.8, 0.8, 1.2, 0.8, 0.8, 1.3, 1.0, 0.8, 0.9, 1.1],
+        [0.8, 1.3, 0.9, 0.9, 1.4, 0.9, 0.8, 0.8, 0.8, 0.9, 1.2, 1.5],
+        [0.8, 0.9, 0.8, 0.8, 0.9, 0.9, 0.9, 0.8, 0.9, 1.0, 1.5, 1.8],
+        [0.7, 0.7, 1.0, 1.1, 1.0, 0.8, 0.7, 0.9, 1.3, 1.4, 1.2, 1.2],
+        [0.7, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9, 0.9, 1.0, 1.6, 2.2],
+        [0.8, 0.8, 0.8, 0.9, 1.0, 0.8, 0.8, 0.8, 0.9, 1.1, 1.5, 1.8],
+    ]
+)
+_SEASON = _SEASON / _SEASON.mean(axis=1, keepdims=True)
+_LEAD_MONTHS = (3, 4, 5, 6)
+
+
+def consumer_demand_by_month() -> pd.DataFrame:
+    """Consumer demand index of each category by calendar month (mean 1 per category).
+
+    What the *retailers' customers* buy, by month. Retailers order 3-6 months ahead of that
+    demand (:func:`ranking_slates` with ``order_month``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: category; columns: months 1..12.
+    """
+    return pd.DataFrame(
+        _SEASON.copy(), index=pd.Index(CATEGORIES, name="category"), columns=range(1, 13)
+    )
 
 
 def _sigmoid(z):
@@ -151,6 +197,7 @@ def ranking_slates(
     ranker_noise: float = 1.2,
     popularity_weight: float = 0.5,
     new_retailer_days: int = 60,
+    order_month=None,
     random_state=0,
 ) -> pd.DataFrame:
     r"""Logged searches with every retrieved candidate and the true response to showing it.
@@ -174,18 +221,29 @@ def ranking_slates(
     * ``reorder_prob`` :math:`= 0.2 + 0.5\,\sigma(1.5\,\text{quality})`: a first order's chance
       to be followed by a reorder (first-order success).
 
+    **Seasonality.** With ``order_month`` (1-12) every search is placed in that month and
+    ``order_given_click`` is multiplied by ``season_ahead``, the mean consumer demand index
+    (:func:`consumer_demand_by_month`) of the product's category 3 to 6 months later: retailers
+    buy for the season they will sell in. ``season_now`` (the index in the order month itself) is
+    what a ranker that ignores lead times would use. Without ``order_month`` both are 1.
+
     Returns
     -------
     pandas.DataFrame
         One row per (search, candidate): ``search_id``, ``retailer_id``, ``product_id``,
         ``brand_id``, ``base_score``, ``true_relevance``, ``is_new_brand``, ``free_returns``,
-        ``new_retailer``, ``in_stock``, ``tier_gap``, ``same_region`` and the truth columns.
+        ``new_retailer``, ``in_stock``, ``tier_gap``, ``same_region``, ``season_now``,
+        ``season_ahead`` and the truth columns.
     """
     market = _check_market(market)
     n_searches = check_positive_int(n_searches, "n_searches")
     noise = check_real(ranker_noise, "ranker_noise", low=0.0)
     pop_w = check_real(popularity_weight, "popularity_weight")
     new_days = check_positive_int(new_retailer_days, "new_retailer_days")
+    if order_month is not None:
+        month = check_positive_int(order_month, "order_month")
+        if month > 12:
+            raise ValueError(f"order_month must be a month 1..12 or None, got {order_month!r}")
     rng = check_random_state(random_state)
     searches = market.searches[market.searches["n_results"] > 0].head(n_searches)
     judg = market.judgments()
@@ -226,6 +284,14 @@ def ranking_slates(
     price = products["wholesale_price"].to_numpy()[p]
     units = np.minimum(products["case_pack"].to_numpy()[p] * 2.5, np.maximum(inventory, 0))
     quality = market.product_quality.to_numpy()[p]
+    if order_month is None:
+        season_now = season_ahead = np.ones(len(p))
+    else:
+        category = products["category"].cat.codes.to_numpy()[p]
+        ahead = (month - 1 + np.array(_LEAD_MONTHS)) % 12
+        season_now = _SEASON[category, month - 1]
+        season_ahead = _SEASON[:, ahead].mean(axis=1)[category]
+        order_given_click = np.minimum(order_given_click * season_ahead, 1.0)
     return pd.DataFrame(
         {
             "search_id": slate["search_id"].to_numpy(),
@@ -240,6 +306,8 @@ def ranking_slates(
             "in_stock": in_stock,
             "tier_gap": tier_gap,
             "same_region": same_region,
+            "season_now": season_now,
+            "season_ahead": season_ahead,
             "click_given_exam": market.click_prob_given_relevance[rel],
             "order_given_click": order_given_click,
             "order_value": np.round(units * price, 2),
