@@ -1,6 +1,6 @@
-"""Data for the course: a seeded marketplace simulator and fetchers for small real datasets.
+"""Data for the course: seeded simulators (marketplace, ads, B2B) and fetchers for real data.
 
-The simulator needs no network. Each ``fetch_*`` function downloads its files from the upstream
+The simulators need no network. Each ``fetch_*`` function downloads its files from the upstream
 repository into a cache (``MLREF_DATA_HOME``, default ``~/.cache/mlref``), verifies their MD5
 checksums, and otherwise reads a local mirror named by ``MLREF_DATA_MIRROR``.
 """
