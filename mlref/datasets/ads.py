@@ -78,11 +78,6 @@ class AdTraffic:
             f"impressions={len(self.impressions):,})"
         )
 
-    def auction_arrays(self, columns):
-        """Candidate columns as (n_requests, ads_per_request) arrays, one auction per row."""
-        k = int(self.candidates.groupby("request_id").size().iloc[0])
-        return [self.candidates[c].to_numpy().reshape(-1, k) for c in columns]
-
 
 def make_ad_traffic(
     *,
