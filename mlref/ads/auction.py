@@ -98,7 +98,10 @@ class AuctionResult:
 
 
 def _check_nonnegative(values, name: str, what: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64) if np.ndim(values) else values
+    try:
+        arr = np.asarray(values, dtype=np.float64) if np.ndim(values) else values
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of numbers ({what}), got {values!r}") from exc
     if np.ndim(arr) == 0:
         raise ValueError(f"{name} must be an array of {what}, got the scalar {values!r}")
     if arr.ndim > 2:

@@ -27,7 +27,7 @@ import pandas as pd
 from mlref._validation import check_array_1d, check_positive_int, check_random_state
 from mlref.datasets.marketplace import CATEGORIES, REGIONS, STORE_TYPES
 
-__all__ = ["AdTraffic", "make_ad_traffic"]
+__all__ = ["AD_FIELDS", "AdTraffic", "make_ad_traffic"]
 
 #: Fields a click model reads (all categorical).
 AD_FIELDS = (
