@@ -231,6 +231,7 @@ def test_scoring_helpers_against_formulas():
         (lambda: first_price_auction(np.ones((2, 2, 2))), "1-D"),
         (lambda: gsp_auction([], [1.0]), "empty"),
         (lambda: gsp_auction(["a", "b"], [1.0]), "array of numbers"),
+        (lambda: gsp_auction([1e308, 1.0], [1.0], quality=[10.0, 1.0]), "overflows"),
         (lambda: gsp_envy_free_bids([1.0, 2.0], [1.0, 0.0]), "> 0"),
         (lambda: vcg_externalities(np.ones((2, 2)), [1.0]), "one auction"),
         (

@@ -132,6 +132,9 @@ def _inputs(bids, quality, reserve, position_ctrs=None):
         q = np.atleast_2d(q)
         if (q <= 0).any():
             raise ValueError("quality must be > 0 for every bidder; drop ads with a zero pCTR")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(bids2 * q).all():
+            raise ValueError("bids x quality overflows float64; express bids in smaller units")
     r = np.asarray(reserve, dtype=np.float64) if not isinstance(reserve, str) else None
     if r is None or r.ndim > bids.ndim or (r.ndim and r.shape != bids.shape):
         raise ValueError(
