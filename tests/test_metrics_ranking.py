@@ -49,7 +49,8 @@ def ranked_metrics(rel, k):
         out[f"dcg_{gain}"] = dcg
         out[f"ndcg_{gain}"] = dcg / idcg if idcg > 0 else 0.0
     hits = relevant[top].sum()
-    out["precision"] = hits / min(k, n)
+    out["precision"] = hits / k
+    out["precision_retrieved"] = hits / min(k, n)
     out["recall"] = hits / n_relevant if n_relevant else 0.0
     precision_at_i = np.cumsum(relevant) / np.arange(1, n + 1)
     ap_sum = (precision_at_i * relevant)[top].sum()
@@ -80,6 +81,9 @@ def ours(y_true, y_score, k, group=None, **kwargs):
         out[f"dcg_{gain}"] = dcg_at_k(y_true, y_score, k, group, gain=gain, **kwargs)
         out[f"ndcg_{gain}"] = ndcg_at_k(y_true, y_score, k, group, gain=gain, **kwargs)
     out["precision"] = precision_at_k(y_true, y_score, k, group, **kwargs)
+    out["precision_retrieved"] = precision_at_k(
+        y_true, y_score, k, group, denominator="retrieved", **kwargs
+    )
     out["recall"] = recall_at_k(y_true, y_score, k, group, **kwargs)
     out["map"] = map_at_k(y_true, y_score, k, group, **kwargs)
     out["mrr_full"] = mrr(y_true, y_score, group, **kwargs)
@@ -279,10 +283,11 @@ def test_map_normaliser_is_min_of_relevant_and_k():
 
 def test_k_longer_than_the_list_uses_the_whole_list():
     y_true, y_score = [1, 1, 0], [3, 2, 1]
-    assert precision_at_k(y_true, y_score, 10) == pytest.approx(2 / 3)
+    assert precision_at_k(y_true, y_score, 10) == pytest.approx(2 / 10)  # trec_eval's P@10
+    assert precision_at_k(y_true, y_score, 10, denominator="retrieved") == pytest.approx(2 / 3)
     assert recall_at_k(y_true, y_score, 10) == 1.0
     assert ndcg_at_k(y_true, y_score, 10) == 1.0
-    for metric in (dcg_at_k, ndcg_at_k, precision_at_k, recall_at_k, map_at_k):
+    for metric in (dcg_at_k, ndcg_at_k, recall_at_k, map_at_k):
         assert metric(y_true, y_score, 10) == metric(y_true, y_score, 3)
 
 
@@ -497,3 +502,44 @@ def test_accepts_pandas_and_boolean_inputs():
     )
     got = mrr(frame["clicked"], frame["score"], frame["q"], per_query=True)
     assert got.to_dict() == {"a": 0.5, "b": 0.5}
+
+
+# ----------------------------------------------------------------------------------------------
+# Against an independent evaluator: trec_eval's measures (pytrec_eval), on runs without ties
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_metrics_equal_trec_eval_on_tie_free_runs(seed):
+    """trec_eval's P_k, recall_k, ndcg_cut_k (linear gain), recip_rank and map.
+
+    Conventions where trec_eval differs, and how the test lines them up: trec_eval breaks ties
+    by document id (here: no ties); it averages over queries that have a relevant document
+    (here: compared per query, on those queries); its ``map`` divides by all relevant documents R,
+    ours by min(R, K) (here: K = the longest list, so the two coincide); its NDCG gain is the
+    grade itself (``gain="linear"``).
+    """
+    import pytrec_eval  # in the test extra: a missing install must fail, not skip
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 12, 150)
+    y_true = rng.integers(0, 4, 150) * (rng.random(150) < 0.4)
+    y_score = rng.permutation(150) / 150.0  # distinct scores: no ties
+    qrels, run = {}, {}
+    for row, (q, rel, score) in enumerate(zip(group, y_true, y_score, strict=True)):
+        qrels.setdefault(f"q{q}", {})[f"d{row}"] = int(rel)
+        run.setdefault(f"q{q}", {})[f"d{row}"] = float(score)
+    k = 5
+    longest = int(np.bincount(group).max())
+    measures = {f"P_{k}", f"recall_{k}", f"ndcg_cut_{k}", "recip_rank", "map"}
+    trec = pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
+    ours = {
+        f"P_{k}": precision_at_k(y_true, y_score, k, group, per_query=True),
+        f"recall_{k}": recall_at_k(y_true, y_score, k, group, per_query=True),
+        f"ndcg_cut_{k}": ndcg_at_k(y_true, y_score, k, group, gain="linear", per_query=True),
+        "recip_rank": mrr(y_true, y_score, group, per_query=True),
+        "map": map_at_k(y_true, y_score, longest, group, per_query=True),
+    }
+    with_relevant = [q for q in np.unique(group) if y_true[group == q].max() > 0]
+    assert len(with_relevant) >= 5
+    for measure, values in ours.items():
+        for q in with_relevant:
+            assert values[q] == pytest.approx(trec[f"q{q}"][measure], abs=1e-12), (measure, q)

@@ -468,13 +468,14 @@ def ndcg_at_k(
     return _finish(ndcg, empty, empty_query, per_query, rows, f"ndcg@{k}")
 
 
-def precision_at_k(y_true, y_score, k, group=None, *, per_query=False, empty_query=0.0):
+def precision_at_k(
+    y_true, y_score, k, group=None, *, denominator="k", per_query=False, empty_query=0.0
+):
     r"""Share of relevant documents among the top ``k``, averaged over queries.
 
     .. math::
 
-        \mathrm{P@K} = \frac{1}{K_q} \sum_{i=1}^{K_q} [\mathrm{rel}_i > 0],
-        \qquad K_q = \min(K, n_q),
+        \mathrm{P@K} = \frac{1}{K} \sum_{i=1}^{\min(K, n_q)} [\mathrm{rel}_i > 0],
 
     with :math:`n_q` the number of documents of the query.
 
@@ -488,6 +489,10 @@ def precision_at_k(y_true, y_score, k, group=None, *, per_query=False, empty_que
         Cut-off, >= 1.
     group : array-like of shape (n_rows,), optional
         Query id of each row (ints or strings, any order). ``None``: all rows form one query.
+    denominator : {"k", "retrieved"}, default "k"
+        ``"k"`` divides by K, the standard definition (trec_eval, ranx, the source). With
+        ``"retrieved"`` a query with fewer than K documents is judged on the documents it has:
+        the sum is divided by :math:`\min(K, n_q)`.
     per_query : bool, default False
         Return one value per query instead of their mean.
     empty_query : float in [0, 1] or "skip", default 0.0
@@ -505,14 +510,14 @@ def precision_at_k(y_true, y_score, k, group=None, *, per_query=False, empty_que
     *Graded labels.* The reference snippet sums the grades in the top K, so a grade-3 document
     counts three times and P@K can exceed 1; here a document counts once when its grade is > 0.
 
-    *Short lists.* The denominator is :math:`\min(K, n_q)`, so a query with fewer than K
-    documents is judged on its whole list (a list of 3 relevant documents has P@10 = 1).
-    trec_eval, Spark's ``RankingMetrics`` and torchmetrics' default divide by K instead (0.3
-    there); the two agree whenever every query has at least K documents.
+    *Short lists.* With the default a list of 3 documents, all relevant, has P@10 = 0.3, as in
+    trec_eval (tested against it); ``denominator="retrieved"`` gives 1.0, the precision of what
+    was returned. The two agree whenever every query has at least K documents.
 
     *Ties.* The exact expectation over random orders of tied scores: a tie block with
     :math:`r` relevant out of :math:`m` documents contributes :math:`r/m` per rank it
-    occupies within the top K.
+    occupies within the top K. trec_eval instead breaks ties by document id, so the two agree
+    on runs without ties.
 
     Examples
     --------
@@ -520,12 +525,16 @@ def precision_at_k(y_true, y_score, k, group=None, *, per_query=False, empty_que
     0.5
     >>> precision_at_k([1, 0, 0], [0.5, 0.5, 0.1], k=1)  # 1/2 chance the relevant one is first
     0.5
+    >>> precision_at_k([1, 1], [0.9, 0.8], k=4), precision_at_k([1, 1], [0.9, 0.8], k=4,
+    ...                                                          denominator="retrieved")
+    (0.5, 1.0)
     """
     k = check_positive_int(k, "k")
+    check_option(denominator, "denominator", ("k", "retrieved"))
     empty_query = _check_empty_query(empty_query)
     rows = _check_rows(y_true, y_score, group)
     hits, n_relevant = _expected_hits(rows, k)
-    precision = hits / np.minimum(rows.query_size, k)
+    precision = hits / (k if denominator == "k" else np.minimum(rows.query_size, k))
     return _finish(precision, n_relevant == 0, empty_query, per_query, rows, f"precision@{k}")
 
 
