@@ -167,7 +167,7 @@ def _specs() -> dict[str, Any]:
     groups = _sorted_groups
     s = SPECS
     # --- metrics ------------------------------------------------------------------------
-    for name in ("auc_roc", "pr_auc", "roc_curve", "pr_curve"):
+    for name in ("auc_roc", "auc_standard_error", "pr_auc", "roc_curve", "pr_curve"):
         s[f"metrics.{name}"] = Func({"y_true": Y01, "y_score": SCORE})
     s["metrics.log_loss"] = Func({"y_true": Y01, "y_prob": SCORE})
     for name in ("accuracy", "precision", "recall", "f1_score", "confusion_matrix"):

@@ -476,3 +476,28 @@ def test_f1_rejects_an_unknown_average():
 def test_docstring_examples_run():
     result = doctest.testmod(classification, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10 and result.failed == 0
+
+
+def test_auc_standard_error_is_hanley_mcneil_and_close_to_the_bootstrap():
+    from mlref.metrics import auc_standard_error
+
+    rng = np.random.default_rng(0)
+    for n_pos, n_neg in [(500, 500), (200, 5000)]:
+        y = np.r_[np.ones(n_pos, int), np.zeros(n_neg, int)]
+        s = np.r_[rng.normal(0.4, 1, n_pos), rng.normal(0, 1, n_neg)]
+        a = auc_roc(y, s)
+        q1, q2 = a / (2 - a), 2 * a**2 / (1 + a)
+        formula = np.sqrt(
+            (a * (1 - a) + (n_pos - 1) * (q1 - a**2) + (n_neg - 1) * (q2 - a**2)) / (n_pos * n_neg)
+        )
+        assert auc_standard_error(y, s) == pytest.approx(formula, rel=1e-12)
+        resampled = [
+            auc_roc(y[idx], s[idx])
+            for idx in (
+                np.r_[rng.integers(0, n_pos, n_pos), n_pos + rng.integers(0, n_neg, n_neg)]
+                for _ in range(400)
+            )
+        ]
+        assert auc_standard_error(y, s) == pytest.approx(np.std(resampled), rel=0.15)
+    with pytest.raises(ValueError, match="only one class"):
+        auc_standard_error([1, 1], [0.2, 0.3])

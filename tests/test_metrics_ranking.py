@@ -519,6 +519,7 @@ def test_metrics_equal_trec_eval_on_tie_free_runs(seed):
     grade itself (``gain="linear"``).
     """
     import pytrec_eval  # in the test extra: a missing install must fail, not skip
+
     rng = np.random.default_rng(seed)
     group = rng.integers(0, 12, 150)
     y_true = rng.integers(0, 4, 150) * (rng.random(150) < 0.4)

@@ -114,9 +114,12 @@ def _check_nonnegative(values, name: str, what: str) -> np.ndarray:
     return flat.reshape(arr.shape)
 
 
-def _inputs(bids, quality, reserve, position_ctrs=None):
-    """Validate and broadcast to 2-D (n_auctions, n_bidders); return a flag to squeeze back."""
-    bids = _check_nonnegative(bids, "bids", "bids per click")
+def _inputs(bids, quality, reserve, position_ctrs=None, *, name="bids"):
+    """Validate and broadcast to 2-D (n_auctions, n_bidders); return a flag to squeeze back.
+
+    ``name`` is what the caller calls ``bids`` (``values`` in :func:`gsp_envy_free_bids`).
+    """
+    bids = _check_nonnegative(bids, name, f"{name} per click")
     single = bids.ndim == 1
     bids2 = np.atleast_2d(bids)
     n = bids2.shape[1]
@@ -126,19 +129,19 @@ def _inputs(bids, quality, reserve, position_ctrs=None):
         q = _check_nonnegative(quality, "quality", "predicted click-through rates")
         if q.shape != bids.shape:
             raise ValueError(
-                f"quality must have the shape of bids {bids.shape}, got {q.shape}; pass one "
-                "predicted CTR per bid"
+                f"quality must have the shape of {name} {bids.shape}, got {q.shape}; pass one "
+                "predicted CTR per bidder"
             )
         q = np.atleast_2d(q)
         if (q <= 0).any():
             raise ValueError("quality must be > 0 for every bidder; drop ads with a zero pCTR")
     with np.errstate(over="ignore"):
         if not np.isfinite(bids2 * q).all():
-            raise ValueError("bids x quality overflows float64; express bids in smaller units")
+            raise ValueError(f"{name} x quality overflows float64; express {name} in smaller units")
     r = np.asarray(reserve, dtype=np.float64) if not isinstance(reserve, str) else None
     if r is None or r.ndim > bids.ndim or (r.ndim and r.shape != bids.shape):
         raise ValueError(
-            f"reserve must be a number >= 0 or an array of the shape of bids {bids.shape}, got "
+            f"reserve must be a number >= 0 or an array of the shape of {name} {bids.shape}, got "
             f"{reserve!r}"
         )
     r = np.broadcast_to(
@@ -417,7 +420,7 @@ def gsp_envy_free_bids(values, position_ctrs, quality=None) -> np.ndarray:
     values = _check_nonnegative(values, "values", "values per click")
     if values.ndim != 1:
         raise ValueError(f"values must be 1-D (one auction), got shape {values.shape}")
-    v2, q, _, alpha, _ = _inputs(values, quality, 0.0, position_ctrs)
+    v2, q, _, alpha, _ = _inputs(values, quality, 0.0, position_ctrs, name="values")
     if alpha.min() <= 0:
         raise ValueError("position_ctrs must be > 0 here: a slot nobody clicks has no price")
     score = (v2 * q)[0]
@@ -472,6 +475,8 @@ def auction_utilities(auction, bids, values, bidder: int, grid, **kwargs) -> np.
     >>> u.round(4).tolist()  # shading to 4.5: slot 2 at price 4 pays more than slot 1 at 6
     [2.4, 2.0]
     """
+    if not callable(auction):
+        raise TypeError(f"auction must be an auction function such as gsp_auction, got {auction!r}")
     bids = _check_nonnegative(bids, "bids", "bids per click")
     values = _check_nonnegative(values, "values", "values per click")
     grid = _check_nonnegative(grid, "grid", "bids to try")

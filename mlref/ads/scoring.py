@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_array_1d, check_probabilities, check_real
+from mlref._validation import as_array, check_array_1d, check_probabilities, check_real
+from mlref.ads.auction import AuctionResult
 
 __all__ = [
     "ad_score",
@@ -25,7 +26,7 @@ __all__ = [
 
 
 def _nonnegative(x, name):
-    arr = np.asarray(x, dtype=np.float64)
+    arr = as_array(x, name, np.float64)
     flat = check_array_1d(arr.ravel(), name)
     if flat.min() < 0:
         raise ValueError(f"{name} must be >= 0, got a minimum of {flat.min():.4g}")
@@ -33,7 +34,7 @@ def _nonnegative(x, name):
 
 
 def _probabilities(x, name):
-    arr = np.asarray(x, dtype=np.float64)
+    arr = as_array(x, name, np.float64)
     check_probabilities(arr.ravel(), name)
     return arr
 
@@ -158,8 +159,12 @@ def true_outcome(result, position_ctrs, true_ctr, values) -> dict[str, float]:
         ``revenue``, ``advertiser_value``, ``advertiser_surplus``, ``clicks`` (expected) and
         ``slots_filled`` (shown ads), each a float summed over the auctions.
     """
+    if not isinstance(result, AuctionResult):
+        raise TypeError(
+            f"result must be the AuctionResult of an auction, got {type(result).__name__}"
+        )
     slot = np.asarray(result.slot)
-    alpha = check_array_1d(position_ctrs, "position_ctrs")
+    alpha = _nonnegative(check_array_1d(position_ctrs, "position_ctrs"), "position_ctrs")
     c = _probabilities(true_ctr, "true_ctr")
     v = _nonnegative(values, "values")
     if c.shape != slot.shape or v.shape != slot.shape:

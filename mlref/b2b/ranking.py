@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mlref._validation import (
+    as_array,
     check_array_1d,
     check_bool,
     check_option,
@@ -57,6 +58,18 @@ _SLATE_COLUMNS = (
 )
 
 
+# The columns policy_scores reads (in_stock only when inventory-aware, but checked always).
+_POLICY_COLUMNS = (
+    "base_score",
+    "is_new_brand",
+    "free_returns",
+    "new_retailer",
+    "in_stock",
+    "tier_gap",
+    "same_region",
+)
+
+
 def _check_slates(slates) -> None:
     if not isinstance(slates, pd.DataFrame):
         raise ValueError(
@@ -79,7 +92,19 @@ def policy_scores(
     seasonality: float = 0.0,
     season: str = "ahead",
 ) -> np.ndarray:
-    """Scores of the policy above for every row of ``slates`` (higher is shown first).
+    r"""Scores of the policy above for every row of ``slates`` (higher is shown first).
+
+    Parameters
+    ----------
+    slates : pandas.DataFrame
+        From :func:`mlref.datasets.b2b.ranking_slates`.
+    exploration_bonus, returns_boost, personalization, seasonality : float, default 0
+        :math:`\beta, \gamma, \lambda, \delta`, each >= 0 (a term pushes in the direction
+        it is named for; 0 switches it off).
+    inventory_aware : bool, default False
+        Put out-of-stock products last.
+    season : {"ahead", "now"}, default "ahead"
+        Which season index the seasonality term reads.
 
     Examples
     --------
@@ -92,14 +117,19 @@ def policy_scores(
     """
     if not isinstance(slates, pd.DataFrame):
         raise ValueError(f"slates must be a DataFrame, got {type(slates).__name__}")
-    beta = check_real(exploration_bonus, "exploration_bonus")
-    gamma = check_real(returns_boost, "returns_boost")
-    lam = check_real(personalization, "personalization")
+    hint = " (a weight of the policy; 0 switches the term off)"
+    beta = check_real(exploration_bonus, "exploration_bonus", low=0.0, hint=hint)
+    gamma = check_real(returns_boost, "returns_boost", low=0.0, hint=hint)
+    lam = check_real(personalization, "personalization", low=0.0, hint=hint)
     aware = check_bool(inventory_aware, "inventory_aware")
-    delta = check_real(seasonality, "seasonality")
+    delta = check_real(seasonality, "seasonality", low=0.0, hint=hint)
     column = "season_" + check_option(season, "season", ("now", "ahead"))
+    missing = [c for c in _POLICY_COLUMNS if c not in slates.columns]
+    if missing:
+        raise ValueError(f"slates lacks columns {missing}; build it with ranking_slates(market)")
+    base = check_array_1d(slates["base_score"].to_numpy(np.float64), "slates['base_score']")
     score = (
-        slates["base_score"].to_numpy(np.float64)
+        base
         + beta * slates["is_new_brand"].to_numpy(np.float64)
         + gamma * (slates["free_returns"].to_numpy(bool) & slates["new_retailer"].to_numpy(bool))
         + lam * (0.5 * slates["same_region"].to_numpy(np.float64) - slates["tier_gap"].to_numpy())
@@ -131,7 +161,8 @@ def evaluate_ranking_policy(slates, scores, *, n_shown: int = 10, eta: float = 1
         ``out_of_stock_clicks`` (expected clicks on products that cannot ship, per search).
     """
     _check_slates(slates)
-    s = check_array_1d(np.where(np.isneginf(scores), -1e300, scores), "scores")
+    s = as_array(scores, "scores", np.float64)
+    s = check_array_1d(np.where(np.isneginf(s), -1e300, s), "scores")
     if s.size != len(slates):
         raise ValueError(f"scores has {s.size} values for {len(slates)} slate rows")
     k = check_positive_int(n_shown, "n_shown")

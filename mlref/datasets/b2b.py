@@ -238,7 +238,12 @@ def ranking_slates(
     market = _check_market(market)
     n_searches = check_positive_int(n_searches, "n_searches")
     noise = check_real(ranker_noise, "ranker_noise", low=0.0)
-    pop_w = check_real(popularity_weight, "popularity_weight")
+    pop_w = check_real(
+        popularity_weight,
+        "popularity_weight",
+        low=0.0,
+        hint=" (the strength of the ranker's popularity bias; 0 for none)",
+    )
     new_days = check_positive_int(new_retailer_days, "new_retailer_days")
     if order_month is not None:
         month = check_positive_int(order_month, "order_month")

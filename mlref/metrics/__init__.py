@@ -10,6 +10,7 @@ recommended lists and held-out items, not scores with query ids, so it is not ex
 from mlref.metrics.classification import (
     accuracy,
     auc_roc,
+    auc_standard_error,
     confusion_matrix,
     f1_score,
     log_loss,
@@ -46,6 +47,7 @@ __all__ = [
     "accuracy",
     "add_to_cart_rate",
     "auc_roc",
+    "auc_standard_error",
     "average_revenue_per_user",
     "bounce_rate",
     "click_through_rate",
