@@ -83,6 +83,7 @@ def solve_rows_cg(gram, weights, pattern, targets, X, Y, cg_steps: int) -> np.nd
     cells of row ``u`` of ``pattern``, ``weights`` aligned with its ``data``) and ``targets`` the
     right-hand sides :math:`b_u` stacked, shape ``(n_rows, f)``. Starts from ``X`` (not
     modified), ``cg_steps`` steps per row; a row stops once its squared residual is below 1e-20.
+    A row without stored cells gets 0 (its exact solution when its target is 0).
     Used by :class:`ALS` (:math:`G = Y^\top Y + \lambda I`, :math:`w = c - 1`) and by explicit
     matrix factorization (:math:`G = \lambda I`, :math:`w = 1`).
     """
@@ -98,6 +99,7 @@ def solve_rows_cg(gram, weights, pattern, targets, X, Y, cg_steps: int) -> np.nd
         return P @ gram + weighted @ Y
 
     X = X.copy()
+    X[counts == 0] = 0.0  # no stored cell: b_u = 0, so the exact solution is 0 (as implicit)
     residual = targets - a_times(X)
     direction = residual.copy()
     rs_old = np.einsum("ij,ij->i", residual, residual)
