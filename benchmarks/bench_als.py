@@ -27,17 +27,17 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import sys  # noqa: E402
-import time  # noqa: E402
+import sys
+import time
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from implicit.als import AlternatingLeastSquares  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np
+import pandas as pd
+from implicit.als import AlternatingLeastSquares
+from threadpoolctl import threadpool_limits
 
-from mlref.datasets import fetch_movielens_small  # noqa: E402
-from mlref.recsys import ALS, evaluate_recommendations  # noqa: E402
-from mlref.recsys.data import split_ratings  # noqa: E402
+from mlref.datasets import fetch_movielens_small
+from mlref.recsys import ALS, evaluate_recommendations
+from mlref.recsys.data import split_ratings
 
 SETTINGS = {"factors": 64, "regularization": 0.01, "iterations": 15}
 ALPHA = 40.0
@@ -112,7 +112,9 @@ def main() -> int:
     for factors, dtype in ((64, np.float32), (64, np.float64), (128, np.float32)):
         mine, theirs = seconds_per_iteration(split, factors, dtype)
         rows.append((factors, np.dtype(dtype).name, mine, theirs, mine / theirs))
-    timing = pd.DataFrame(rows, columns=["factors", "dtype", "mlref s/it", "implicit s/it", "ratio"])
+    timing = pd.DataFrame(
+        rows, columns=["factors", "dtype", "mlref s/it", "implicit s/it", "ratio"]
+    )
     print(timing.round(4).to_string(index=False))
     gated = timing.iloc[0]["ratio"]
     print(f"\ngate (64 factors, float32): mlref takes {gated:.2f}x implicit's time per iteration")

@@ -126,7 +126,7 @@ def test_recommend_rejects_unknown_users_and_unfitted_models():
     with pytest.raises(NotFittedError):
         ALS().recommend([0])
     model = ALS(factors=2, iterations=1, random_state=0).fit(sp.csr_matrix(np.eye(4)))
-    with pytest.raises(ValueError, match="fitted on users 0..3"):
+    with pytest.raises(ValueError, match=r"fitted on users 0\.\.3"):
         model.recommend([4])
     with pytest.raises(ValueError, match="k must"):
         model.recommend([0], k=0)

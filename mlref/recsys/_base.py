@@ -123,10 +123,10 @@ class MatrixRecommender(BaseEstimator):
             ids = ids.reshape(1)
         ids = check_array_1d(ids, "users", dtype=np.int64)
         if ids.min() < 0 or ids.max() >= self.n_users_:
+            bad = ids.max() if ids.max() >= self.n_users_ else ids.min()
             raise ValueError(
-                f"users holds id {ids.max() if ids.max() >= self.n_users_ else ids.min()} but the "
-                f"model was fitted on users 0..{self.n_users_ - 1}; unknown users need a cold-start "
-                "model (e.g. popularity)"
+                f"users holds id {bad} but the model was fitted on users "
+                f"0..{self.n_users_ - 1}; unknown users need a cold-start model (e.g. popularity)"
             )
         return ids
 

@@ -37,6 +37,8 @@ class RatingsSplit:
         1 where the rating is at least the threshold.
     user_ids, item_ids : numpy.ndarray
         Raw id of each row / column.
+    test_mask : numpy.ndarray of bool
+        True for the rows of the ratings log that went to test.
     """
 
     train_ratings: sp.csr_matrix = field(repr=False)
@@ -45,6 +47,7 @@ class RatingsSplit:
     test_positives: sp.csr_matrix = field(repr=False)
     user_ids: np.ndarray = field(repr=False)
     item_ids: np.ndarray = field(repr=False)
+    test_mask: np.ndarray = field(repr=False)
 
     @property
     def evaluable_users(self) -> np.ndarray:
@@ -72,6 +75,8 @@ def split_ratings(
     item_col: str = "movieId",
     rating_col: str = "rating",
     time_col: str = "timestamp",
+    user_ids=None,
+    item_ids=None,
 ) -> RatingsSplit:
     """Split a ratings log by time into training and test user × item matrices.
 
@@ -89,6 +94,9 @@ def split_ratings(
         Smallest rating that counts as a positive.
     user_col, item_col, rating_col, time_col : str
         Column names.
+    user_ids, item_ids : array-like, optional
+        The raw ids of the rows / columns, to keep the id space of another split (e.g. an inner
+        split of a training period); default the sorted ids present in ``ratings``.
 
     Returns
     -------
@@ -112,8 +120,8 @@ def split_ratings(
     values = ratings[rating_col].to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
         raise ValueError(f"{rating_col} holds NaN or infinite ratings; drop them first")
-    user, user_ids = pd.factorize(ratings[user_col], sort=True)
-    item, item_ids = pd.factorize(ratings[item_col], sort=True)
+    user, user_ids = _positions(ratings[user_col], user_ids, "user_ids")
+    item, item_ids = _positions(ratings[item_col], item_ids, "item_ids")
     times = ratings[time_col].to_numpy()
     if split == "per_user":
         is_test = per_user_time_split(user, times, test_fraction=test_fraction)
@@ -136,4 +144,16 @@ def split_ratings(
         test_positives=matrix(is_test & (positive > 0), positive),
         user_ids=np.asarray(user_ids),
         item_ids=np.asarray(item_ids),
+        test_mask=np.asarray(is_test),
     )
+
+
+def _positions(column: pd.Series, universe, name: str):
+    if universe is None:
+        return pd.factorize(column, sort=True)
+    universe = pd.Index(np.asarray(universe))
+    positions = universe.get_indexer(column)
+    if (positions < 0).any():
+        example = column[positions < 0].iloc[0]
+        raise ValueError(f"ratings holds ids missing from {name}, e.g. {example}")
+    return positions, universe.to_numpy()
