@@ -6,6 +6,7 @@ central finite differences in ``tests/test_nn.py``.
 """
 
 from mlref.nn.gradcheck import numerical_gradient, relative_error
+from mlref.nn.interactions import DotInteraction
 from mlref.nn.layers import (
     BatchNorm,
     Dropout,
@@ -46,6 +47,7 @@ __all__ = [
     "SGD",
     "Adam",
     "BatchNorm",
+    "DotInteraction",
     "Dropout",
     "Embedding",
     "Layer",

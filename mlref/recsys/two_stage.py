@@ -16,7 +16,7 @@ import pandas as pd
 
 from mlref._validation import check_array_1d, check_positive_int
 
-__all__ = ["merge_candidates", "top_k_per_user"]
+__all__ = ["build_candidates", "merge_candidates", "top_k_per_user"]
 
 
 def merge_candidates(candidate_lists: dict, *, n_items: int) -> pd.DataFrame:
@@ -106,3 +106,48 @@ def top_k_per_user(user_row, item, score, *, n_users: int, k: int) -> np.ndarray
     out = np.full((n_users, k), -1, dtype=np.int64)
     out[u[keep], position[keep]] = i[keep]
     return out
+
+
+def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, train) -> pd.DataFrame:
+    """Stage 1 for ``users``: merge every retriever's top-N and describe each candidate.
+
+    Parameters
+    ----------
+    retrievers : dict of str to fitted model
+        Models with ``recommend(users, k, exclude=)`` and ``score_items(users)`` (every
+        :mod:`mlref.recsys` model, :class:`mlref.models.PopularityRecommender`, ...).
+    users : array-like of int
+        User positions; row ``r`` of the output's ``user_row`` is ``users[r]``.
+    n_per_retriever : int
+        :math:`N`, candidates taken from each retriever.
+    seen : scipy.sparse matrix of shape (len(users), n_items)
+        Items never to propose (e.g. everything the user rated in training).
+    train : scipy.sparse matrix of shape (n_users, n_items)
+        Training ratings, for the count features.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``user_row``, ``user``, ``item``, ``rank_<name>`` and ``score_<name>`` per retriever,
+        ``item_log_count`` (log 1 + training ratings of the item), ``item_mean_rating`` and
+        ``user_log_count`` (log 1 + the user's training ratings).
+    """
+    n_per_retriever = check_positive_int(n_per_retriever, "n_per_retriever")
+    users = check_array_1d(users, "users", dtype=np.int64)
+    lists = {
+        name: model.recommend(users, k=n_per_retriever, exclude=seen)
+        for name, model in retrievers.items()
+    }
+    n_items = train.shape[1]
+    frame = merge_candidates(lists, n_items=n_items)
+    rows, items = frame["user_row"].to_numpy(), frame["item"].to_numpy()
+    for name, model in retrievers.items():
+        frame[f"score_{name}"] = model.score_items(users)[rows, items]
+    frame.insert(1, "user", users[rows])
+    counts = np.diff(train.tocsc().indptr)
+    sums = np.asarray(train.sum(axis=0)).ravel()
+    frame["item_log_count"] = np.log1p(counts[items])
+    mean = np.divide(sums, counts, out=np.zeros(n_items), where=counts > 0)
+    frame["item_mean_rating"] = mean[items]
+    frame["user_log_count"] = np.log1p(np.diff(train.tocsr().indptr))[users[rows]]
+    return frame
