@@ -13,6 +13,7 @@ from mlref.recsys.evaluation import evaluate_recommendations, list_ndcg_at_k
 from mlref.recsys.mf import ExplicitMF
 from mlref.recsys.neighbors import ItemKNN, UserKNN, top_k_cosine_neighbors
 from mlref.recsys.neural import DLRMClassifier, NeuralCF
+from mlref.recsys.popularity import Popularity
 from mlref.recsys.two_stage import build_candidates, merge_candidates, top_k_per_user
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ItemKNN",
     "MatrixRecommender",
     "NeuralCF",
+    "Popularity",
     "RatingsSplit",
     "UserKNN",
     "build_candidates",

@@ -30,7 +30,7 @@ from mlref.recsys._base import MatrixRecommender, check_user_items
 
 __all__ = ["DLRMClassifier", "NeuralCF"]
 
-_SCORE_BATCH_PAIRS = 2**20
+_SCORE_BATCH_PAIRS = 2**17  # (user, item) pairs per scoring block: bounds the MLP's memory
 
 
 class _NeuMFNetwork(Layer):

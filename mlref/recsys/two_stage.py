@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mlref._validation import check_array_1d, check_positive_int
+from mlref.metrics.retrieval import top_k_items
 
 __all__ = ["build_candidates", "merge_candidates", "top_k_per_user"]
 
@@ -114,8 +115,9 @@ def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, tra
     Parameters
     ----------
     retrievers : dict of str to fitted model
-        Models with ``recommend(users, k, exclude=)`` and ``score_items(users)`` (every
-        :mod:`mlref.recsys` model, :class:`mlref.models.PopularityRecommender`, ...).
+        Models with ``score_items(users)`` (every :mod:`mlref.recsys` model,
+        :class:`mlref.models.PopularityRecommender`, ...); each proposes its top N by score
+        (ties: smaller item id), as its ``recommend`` would.
     users : array-like of int
         User positions; row ``r`` of the output's ``user_row`` is ``users[r]``.
     n_per_retriever : int
@@ -134,15 +136,15 @@ def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, tra
     """
     n_per_retriever = check_positive_int(n_per_retriever, "n_per_retriever")
     users = check_array_1d(users, "users", dtype=np.int64)
+    scores = {name: model.score_items(users) for name, model in retrievers.items()}
     lists = {
-        name: model.recommend(users, k=n_per_retriever, exclude=seen)
-        for name, model in retrievers.items()
+        name: top_k_items(score, n_per_retriever, exclude=seen) for name, score in scores.items()
     }
     n_items = train.shape[1]
     frame = merge_candidates(lists, n_items=n_items)
     rows, items = frame["user_row"].to_numpy(), frame["item"].to_numpy()
-    for name, model in retrievers.items():
-        frame[f"score_{name}"] = model.score_items(users)[rows, items]
+    for name, score in scores.items():
+        frame[f"score_{name}"] = score[rows, items]
     frame.insert(1, "user", users[rows])
     counts = np.diff(train.tocsc().indptr)
     sums = np.asarray(train.sum(axis=0)).ravel()
