@@ -128,3 +128,35 @@ def test_split_ratings_per_user_and_global():
         split_ratings(log, split="random")
     with pytest.raises(ValueError, match="missing from item_ids"):
         split_ratings(log, item_ids=[10, 20])
+
+
+def test_build_candidates_merges_each_retrievers_recommendations():
+    from mlref.recsys import Popularity, build_candidates, evaluate_recommendations
+
+    R = sp.random(30, 25, density=0.2, format="csr", random_state=4)
+    R.data[:] = 1.0
+    models = {"pop": Popularity().fit(R), "knn": ItemKNN(k=5).fit(R)}
+    users = np.array([3, 0, 7])
+    frame = build_candidates(models, users, n_per_retriever=6, seen=R[users], train=R)
+    expected = merge_candidates(
+        {name: m.recommend(users, k=6, exclude=R[users]) for name, m in models.items()}, n_items=25
+    )
+    pd.testing.assert_frame_equal(frame[expected.columns], expected)
+    rows, items = frame["user_row"].to_numpy(), frame["item"].to_numpy()
+    np.testing.assert_allclose(frame["score_knn"], models["knn"].score_items(users)[rows, items])
+    assert (frame["user"] == users[rows]).all()
+    assert not np.asarray(R[users][rows, items]).any()  # nothing seen is proposed
+    np.testing.assert_allclose(frame["item_log_count"], np.log1p(np.diff(R.tocsc().indptr))[items])
+    report = evaluate_recommendations([[1, 0]], sp.csr_matrix([[0, 1]]), ks=(1, 2))
+    assert report.index.tolist() == ["recall@1", "ndcg@1", "recall@2", "ndcg@2"]
+
+
+def test_popularity_ranks_by_number_of_users():
+    from mlref.recsys import Popularity
+
+    R = sp.csr_matrix(np.array([[1, 0, 1, 0], [1, 0, 0, 0], [1, 1, 0, 0]], dtype=float))
+    model = Popularity().fit(R)
+    assert model.item_counts_.tolist() == [3, 1, 1, 0]
+    assert model.recommend([1], k=3).tolist() == [[1, 2, 3]]  # tie 1 vs 2: smaller id first
+    with pytest.raises(ValueError, match="no interaction"):
+        Popularity().fit(sp.csr_matrix((2, 2)))
