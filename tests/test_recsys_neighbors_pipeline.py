@@ -160,3 +160,24 @@ def test_popularity_ranks_by_number_of_users():
     assert model.recommend([1], k=3).tolist() == [[1, 2, 3]]  # tie 1 vs 2: smaller id first
     with pytest.raises(ValueError, match="no interaction"):
         Popularity().fit(sp.csr_matrix((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    ["_base", "als", "data", "evaluation", "mf", "neighbors", "neural", "popularity", "two_stage"],
+)
+def test_docstring_examples_run(module_name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"mlref.recsys.{module_name}")
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+
+
+def test_dot_interaction_docstring_example_runs():
+    import doctest
+
+    import mlref.nn.interactions as interactions
+
+    assert doctest.testmod(interactions).failed == 0

@@ -52,8 +52,8 @@ def top_k_cosine_neighbors(vectors, k: int, *, shrinkage: float = 0.0) -> sp.csr
     Examples
     --------
     >>> V = sp.csr_matrix([[1, 1, 0], [1, 1, 0], [0, 1, 1]])
-    >>> top_k_cosine_neighbors(V, 1).toarray().round(2).tolist()
-    [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]
+    >>> top_k_cosine_neighbors(V, 1).toarray().round(2).tolist()  # row 2: tie 0.5, smaller index
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.5, 0.0, 0.0]]
     """
     k = check_positive_int(k, "k")
     shrinkage = check_real(shrinkage, "shrinkage", low=0.0)
