@@ -1,6 +1,6 @@
 """mlref: the implementations behind the executable course on ML for search, recs and ads."""
 
-from mlref import ads, b2b, datasets, features, ltr, metrics, models, nn
+from mlref import ads, b2b, datasets, features, ltr, metrics, models, nn, recsys
 from mlref.show import show_source
 
 __version__ = "0.1.0"
@@ -15,5 +15,6 @@ __all__ = [
     "metrics",
     "models",
     "nn",
+    "recsys",
     "show_source",
 ]

@@ -7,6 +7,7 @@ central finite differences in ``tests/test_nn.py``.
 
 from mlref.nn.functional import log_softmax, sigmoid, softmax
 from mlref.nn.gradcheck import numerical_gradient, relative_error
+from mlref.nn.interactions import DotInteraction
 from mlref.nn.layers import (
     BatchNorm,
     Dropout,
@@ -47,6 +48,7 @@ __all__ = [
     "SGD",
     "Adam",
     "BatchNorm",
+    "DotInteraction",
     "Dropout",
     "Embedding",
     "Layer",

@@ -1,0 +1,155 @@
+r"""Two-stage recommendation: several retrievers propose candidates, one ranker orders them.
+
+Stage 1 (*retrieval*) must be cheap per item and high in recall: each retriever (ALS, item–item
+CF, popularity, a two-tower model, ...) returns its top :math:`N` per user, and the union is the
+candidate set, about a thousand items. Stage 2 (*ranking*) can afford a richer model because it
+scores only those candidates: it sees each candidate's rank in every retriever's list (a
+retriever that did not propose it gives rank :math:`N + 1`), the retrievers' scores and user /
+item features, and keeps the best :math:`K` (50). The end result cannot recall an item stage 1
+missed, so Recall@1000 of stage 1 bounds what stage 2 can reach.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mlref._validation import check_array_1d, check_positive_int
+from mlref.metrics.retrieval import top_k_items
+
+__all__ = ["build_candidates", "merge_candidates", "top_k_per_user"]
+
+
+def merge_candidates(candidate_lists: dict, *, n_items: int) -> pd.DataFrame:
+    """The union of several retrievers' top-N lists, one row per (user row, item).
+
+    Parameters
+    ----------
+    candidate_lists : dict of str to array-like of int of shape (n_users, n_r)
+        Each retriever's item ids per user row, best first (``-1`` = empty slot); every array
+        has the same users in the same row order.
+    n_items : int
+        Number of items (ids are ``0..n_items-1``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``user_row``, ``item`` and ``rank_<name>`` per retriever (1 = its best;
+        ``n_r + 1`` when the retriever did not propose the item), sorted by user row and item.
+
+    Examples
+    --------
+    >>> merge_candidates({"a": [[3, 1]], "b": [[1, -1]]}, n_items=5).to_dict("list")
+    {'user_row': [0, 0], 'item': [1, 3], 'rank_a': [2, 1], 'rank_b': [1, 3]}
+    """
+    n_items = check_positive_int(n_items, "n_items")
+    if not isinstance(candidate_lists, dict) or not candidate_lists:
+        raise ValueError("candidate_lists must be a non-empty dict {retriever name: id matrix}")
+    arrays = {}
+    for name, ids in candidate_lists.items():
+        arr = np.asarray(ids)
+        if arr.ndim != 2 or arr.dtype.kind not in "iu":
+            raise ValueError(f"candidate_lists[{name!r}] must be a 2-D integer array of item ids")
+        if arr.size and (arr.max() >= n_items or arr.min() < -1):
+            raise ValueError(f"candidate_lists[{name!r}] holds ids outside 0..{n_items - 1} / -1")
+        arrays[name] = arr.astype(np.int64)
+    n_users = {a.shape[0] for a in arrays.values()}
+    if len(n_users) != 1:
+        raise ValueError(f"every retriever must list the same users; got row counts {n_users}")
+    keyed = {}
+    for name, arr in arrays.items():
+        users = np.repeat(np.arange(arr.shape[0]), arr.shape[1])
+        ranks = np.tile(np.arange(1, arr.shape[1] + 1), arr.shape[0])
+        ok = arr.ravel() >= 0
+        keyed[name] = (users[ok] * n_items + arr.ravel()[ok], ranks[ok], arr.shape[1])
+    keys = np.unique(np.concatenate([k for k, _, _ in keyed.values()]))
+    out = {"user_row": keys // n_items, "item": keys % n_items}
+    for name, (k, ranks, width) in keyed.items():
+        rank = np.full(keys.size, width + 1, dtype=np.int64)
+        rank[np.searchsorted(keys, k)] = ranks
+        out[f"rank_{name}"] = rank
+    return pd.DataFrame(out)
+
+
+def top_k_per_user(user_row, item, score, *, n_users: int, k: int) -> np.ndarray:
+    """Each user's ``k`` highest-scoring items (ties: smaller item id first) as an id matrix.
+
+    Parameters
+    ----------
+    user_row, item, score : array-like of shape (n_rows,)
+        One scored candidate per row.
+    n_users : int
+        Rows of the output (users without candidates get only ``-1``).
+    k : int
+
+    Returns
+    -------
+    numpy.ndarray of int64 of shape (n_users, k)
+
+    Examples
+    --------
+    >>> top_k_per_user([0, 0, 1], [5, 7, 2], [0.1, 0.9, 0.3], n_users=2, k=2).tolist()
+    [[7, 5], [2, -1]]
+    """
+    k = check_positive_int(k, "k")
+    n_users = check_positive_int(n_users, "n_users")
+    user_row = check_array_1d(user_row, "user_row", dtype=np.int64)
+    item = check_array_1d(item, "item", dtype=np.int64)
+    score = check_array_1d(score, "score")
+    if not user_row.size == item.size == score.size:
+        raise ValueError("user_row, item and score must have the same length")
+    if user_row.min() < 0 or user_row.max() >= n_users:
+        raise ValueError(f"user_row must lie in 0..{n_users - 1}")
+    order = np.lexsort((item, -score, user_row))
+    u, i = user_row[order], item[order]
+    position = np.arange(u.size) - np.searchsorted(u, u, side="left")
+    keep = position < k
+    out = np.full((n_users, k), -1, dtype=np.int64)
+    out[u[keep], position[keep]] = i[keep]
+    return out
+
+
+def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, train) -> pd.DataFrame:
+    """Stage 1 for ``users``: merge every retriever's top-N and describe each candidate.
+
+    Parameters
+    ----------
+    retrievers : dict of str to fitted model
+        Models with ``score_items(users)`` (every :mod:`mlref.recsys` model,
+        :class:`mlref.models.PopularityRecommender`, ...); each proposes its top N by score
+        (ties: smaller item id), as its ``recommend`` would.
+    users : array-like of int
+        User positions; row ``r`` of the output's ``user_row`` is ``users[r]``.
+    n_per_retriever : int
+        :math:`N`, candidates taken from each retriever.
+    seen : scipy.sparse matrix of shape (len(users), n_items)
+        Items never to propose (e.g. everything the user rated in training).
+    train : scipy.sparse matrix of shape (n_users, n_items)
+        Training ratings, for the count features.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``user_row``, ``user``, ``item``, ``rank_<name>`` and ``score_<name>`` per retriever,
+        ``item_log_count`` (log 1 + training ratings of the item), ``item_mean_rating`` and
+        ``user_log_count`` (log 1 + the user's training ratings).
+    """
+    n_per_retriever = check_positive_int(n_per_retriever, "n_per_retriever")
+    users = check_array_1d(users, "users", dtype=np.int64)
+    scores = {name: model.score_items(users) for name, model in retrievers.items()}
+    lists = {
+        name: top_k_items(score, n_per_retriever, exclude=seen) for name, score in scores.items()
+    }
+    n_items = train.shape[1]
+    frame = merge_candidates(lists, n_items=n_items)
+    rows, items = frame["user_row"].to_numpy(), frame["item"].to_numpy()
+    for name, score in scores.items():
+        frame[f"score_{name}"] = score[rows, items]
+    frame.insert(1, "user", users[rows])
+    counts = np.diff(train.tocsc().indptr)
+    sums = np.asarray(train.sum(axis=0)).ravel()
+    frame["item_log_count"] = np.log1p(counts[items])
+    mean = np.divide(sums, counts, out=np.zeros(n_items), where=counts > 0)
+    frame["item_mean_rating"] = mean[items]
+    frame["user_log_count"] = np.log1p(np.diff(train.tocsr().indptr))[users[rows]]
+    return frame
