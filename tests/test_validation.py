@@ -4,16 +4,21 @@ import numpy as np
 import pytest
 
 from mlref._validation import (
+    as_array,
     check_array_1d,
     check_array_2d,
     check_binary,
+    check_bool,
     check_class_labels,
+    check_input_features,
     check_n_features,
     check_option,
     check_positive_int,
     check_probabilities,
+    check_random_state,
     check_real,
     check_same_length,
+    check_seed,
 )
 
 
@@ -81,3 +86,47 @@ def test_check_n_features_uses_scikit_learns_wording():
     assert check_n_features(X, Fitted()) is X
     with pytest.raises(ValueError, match=r"^X has 3 features, but Fitted is expecting 2 features"):
         check_n_features(np.zeros((1, 3)), Fitted())
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: as_array([[1, 2], [3]], "X", float), "X is ragged"),
+        (lambda: as_array("abc", "y", None), "y must be array-like of numbers, got a string"),
+        (lambda: as_array([["a"]], "X", float), "X must hold numbers"),
+        (lambda: check_seed("abc"), "random_state must be None, an int >= 0"),
+        (lambda: check_seed(1.5, "rng"), "rng must be None, an int >= 0"),
+        (lambda: check_seed(True), "random_state must be None"),
+        (lambda: check_seed(-1), "random_state must be an int >= 0, got -1"),
+        (lambda: check_random_state("0"), "random_state must be None"),
+        (lambda: check_bool("no", "per_query"), "per_query must be True or False, got 'no'"),
+        (lambda: check_bool(1, "shuffle"), "shuffle must be True or False, got 1"),
+    ],
+)
+def test_shared_seed_flag_and_array_checks(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_seeds_give_numpys_generators():
+    assert check_random_state(3).integers(1000) == np.random.default_rng(3).integers(1000)
+    generator = np.random.default_rng(5)
+    assert check_random_state(generator) is generator
+    assert isinstance(check_random_state(np.random.RandomState(0)), np.random.Generator)
+    assert check_seed(np.int64(4)) == 4 and check_seed(None) is None
+
+
+def test_input_feature_names_are_checked_like_scikit_learns():
+    class Fitted:
+        n_features_in_ = 2
+
+    assert check_input_features(Fitted(), None) == ["x0", "x1"]
+    assert check_input_features(Fitted(), ["a", "b"]) == ["a", "b"]
+    for bad in (["a"], "ab", [["a", "b"]]):
+        with pytest.raises(ValueError, match="input_features"):
+            check_input_features(Fitted(), bad)
+    named = Fitted()
+    named.feature_names_in_ = np.array(["price", "rating"], dtype=object)
+    assert check_input_features(named, None) == ["price", "rating"]
+    with pytest.raises(ValueError, match="differ from the columns seen in fit"):
+        check_input_features(named, ["rating", "price"])
