@@ -44,7 +44,7 @@ class SourceListing:
         return f"**`{self.qualname}`** — `{self.location}`\n\n{fence}python\n{self.code}{fence}\n"
 
 
-def show_source(obj, *, docstring: bool = True) -> SourceListing:
+def show_source(obj, *, docstring: bool = True, checks: bool = True) -> SourceListing:
     """Return the source of a function, class or method for display in a notebook.
 
     Parameters
@@ -53,6 +53,10 @@ def show_source(obj, *, docstring: bool = True) -> SourceListing:
         The object to show. Properties and ``functools.partial`` objects are unwrapped.
     docstring : bool, default=True
         If False, the docstring of ``obj`` is left out, which keeps long listings readable.
+    checks : bool, default=True
+        If False, each run of input-validation statements at the top level of a function's body
+        (calls to ``check_*`` functions, and ``if ...: raise`` blocks) is folded into one
+        ``# ... input checks ...`` comment, so the listing shows the computation that teaches.
 
     Returns
     -------
@@ -69,7 +73,7 @@ def show_source(obj, *, docstring: bool = True) -> SourceListing:
     >>> from mlref import show_source
     >>> listing = show_source(show_source, docstring=False)
     >>> listing.code.splitlines()[0]
-    'def show_source(obj, *, docstring: bool = True) -> SourceListing:'
+    'def show_source(obj, *, docstring: bool = True, checks: bool = True) -> SourceListing:'
     """
     target = _unwrap(obj)
     try:
@@ -83,6 +87,8 @@ def show_source(obj, *, docstring: bool = True) -> SourceListing:
     code = textwrap.dedent("".join(lines))
     if not docstring:
         code = _strip_docstring(code)
+    if not checks:
+        code = _fold_checks(code)
     if not code.endswith("\n"):
         code += "\n"
     first_line = max(first_line, 1)
@@ -132,3 +138,39 @@ def _strip_docstring(code: str) -> str:
     if after < len(lines) and not lines[after].strip():
         after += 1
     return "".join(lines[: body[0].lineno - 1] + lines[after:])
+
+
+def _is_check(statement: ast.stmt) -> bool:
+    """A validation statement: a call to ``check_*``/``_check_*``, or ``if ...: raise ...``."""
+    if isinstance(statement, ast.If):
+        return not statement.orelse and all(isinstance(s, ast.Raise) for s in statement.body)
+    value = getattr(statement, "value", None)
+    if not isinstance(statement, ast.Expr | ast.Assign | ast.AnnAssign) or value is None:
+        return False
+    calls = value.elts if isinstance(value, ast.Tuple) else [value]
+    names = [
+        getattr(c.func, "id", getattr(c.func, "attr", "")) for c in calls if isinstance(c, ast.Call)
+    ]
+    return len(names) == len(calls) and all(n.lstrip("_").startswith("check_") for n in names)
+
+
+def _fold_checks(code: str) -> str:
+    tree = ast.parse(code)
+    function = tree.body[0] if tree.body else None
+    if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+        return code
+    lines = code.splitlines(keepends=True)
+    runs: list[list[ast.stmt]] = []
+    for statement in function.body:
+        if _is_check(statement):
+            if runs and runs[-1][-1].end_lineno == statement.lineno - 1:
+                runs[-1].append(statement)
+            else:
+                runs.append([statement])
+    for run in reversed(runs):
+        first, last = run[0].lineno - 1, run[-1].end_lineno
+        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+        n_lines = last - first
+        folded = f"{indent}# ... input checks ({n_lines} line{'s' if n_lines > 1 else ''}) ...\n"
+        lines[first:last] = [folded]
+    return "".join(lines)

@@ -4,6 +4,7 @@ import inspect
 import pytest
 
 import mlref
+from mlref._validation import check_array_1d, check_bool, check_positive_int
 from mlref.show import SourceListing, show_source
 
 
@@ -67,3 +68,27 @@ def test_methods_are_dedented_and_wrappers_unwrapped():
 def test_objects_without_python_source_raise_a_clear_error(obj):
     with pytest.raises(ValueError, match="obj has no Python source"):
         show_source(obj)
+
+
+def _validated(x, flag=True):
+    """A function whose first statements only check its input."""
+    x = check_array_1d(x, "x")
+    check_bool(flag, "flag")
+    if x.size > 10:
+        raise ValueError("too long")
+    total = x.sum()
+    check_positive_int(3, "k")
+    return total * 2
+
+
+def test_checks_false_folds_each_run_of_input_checks_into_one_comment():
+    code = show_source(_validated, docstring=False, checks=False).code
+    assert code.splitlines() == [
+        "def _validated(x, flag=True):",
+        "    # ... input checks (4 lines) ...",
+        "    total = x.sum()",
+        "    # ... input checks (1 line) ...",
+        "    return total * 2",
+    ]
+    full = show_source(_validated, docstring=False).code
+    assert "check_bool(flag" in full and "raise ValueError" in full
