@@ -1,6 +1,7 @@
 """Tests of mlref.serving: exact top-k, IVF, int8 quantization, LRU cache, latency, pipeline."""
 
 import functools
+import itertools
 
 import faiss
 import numpy as np
@@ -39,7 +40,8 @@ def clustered(n, d, n_clusters, seed, noise=0.8):
 
 
 def recall(found, truth):
-    return np.mean([len(set(a) & set(b)) / truth.shape[1] for a, b in zip(found, truth)])
+    pairs = zip(found, truth, strict=True)
+    return np.mean([len(set(a) & set(b)) / truth.shape[1] for a, b in pairs])
 
 
 # ----- exact top-k -------------------------------------------------------------------------
@@ -124,10 +126,8 @@ def test_ivf_all_lists_equals_exact(metric, encoding):
         Xn = X / np.linalg.norm(X, axis=1, keepdims=True) if metric == "cosine" else X
         decoded = np.empty_like(Xn)
         decoded[index.ids_] = dequantize_int8(index.codes_, index.scales_)
-        ref_idx, ref_scores = exact_top_k(Q, decoded, 10, metric="ip" if metric == "ip" else "ip")
-        if metric == "cosine":
-            Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
-            ref_idx, ref_scores = exact_top_k(Qn, decoded, 10)
+        Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True) if metric == "cosine" else Q
+        ref_idx, ref_scores = exact_top_k(Qn, decoded, 10)
         assert recall(idx, ref_idx) > 0.99
         np.testing.assert_allclose(scores, ref_scores, rtol=1e-4, atol=1e-4)
 
@@ -150,7 +150,7 @@ def test_ivf_recall_monotone_in_n_probe_and_one_fit():
     for p in (1, 2, 4, 8, 16, 32, 64):
         recalls.append(recall(index.set_params(n_probe=p).search(Q, 10)[0], truth))
     assert np.array_equal(index.centroids_, centroids)  # set_params did not refit
-    assert all(b >= a for a, b in zip(recalls, recalls[1:])), recalls
+    assert all(b >= a for a, b in itertools.pairwise(recalls)), recalls
     assert recalls[0] < 0.9 and recalls[-1] == 1.0
 
 
@@ -266,7 +266,7 @@ def test_lru_matches_functools_lru_cache(seed):
     stream = rng.zipf(1.3, size=3000) % 200
     capacities = [1, 2, 5, 20, 100, 300]
     rates = lru_hit_rates(stream, capacities)
-    for capacity, rate in zip(capacities, rates):
+    for capacity, rate in zip(capacities, rates, strict=True):
         ref = functools.lru_cache(maxsize=capacity)(lambda q: q)
         cache = LRUCache(capacity)
         for q in stream.tolist():
@@ -351,7 +351,7 @@ def test_pipeline_stages_equal_serve_and_rerank(service):
     queries = [1, 3, 5, 7]
     outputs, timings = run_stages(queries, service.stages())
     assert list(timings.columns) == ["retrieval", "features", "inference", "hydration", "total"]
-    for q, page in zip(queries, outputs):
+    for q, page in zip(queries, outputs, strict=True):
         pd.testing.assert_frame_equal(page, service.serve(q))
         candidates, _ = service.retrieve(q)
         X = service.fetch_features(q, service.retrieve(q))
@@ -375,7 +375,7 @@ def test_ndcg_of_lists_matches_sklearn(service):
     lists = np.array([service.rank_full_catalogue(q) for q in queries])
     ours = ndcg_of_lists(market, queries, lists)
     n = len(market.products)
-    for q, row, value in zip(queries, lists, ours):
+    for q, row, value in zip(queries, lists, ours, strict=True):
         y_true = market.true_relevance(q, np.arange(n)).astype(float)
         y_score = np.full(n, -1.0)
         y_score[row] = np.arange(10, 0, -1)

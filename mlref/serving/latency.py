@@ -100,7 +100,8 @@ def run_stages(requests, stages: Sequence[tuple[str, Callable]]) -> tuple[list, 
 
     Examples
     --------
-    >>> outputs, timings = run_stages([1, 2], [("double", lambda x: 2 * x), ("inc", lambda x: x + 1)])
+    >>> stages = [("double", lambda x: 2 * x), ("inc", lambda x: x + 1)]
+    >>> outputs, timings = run_stages([1, 2], stages)
     >>> outputs, list(timings.columns)
     ([3, 5], ['double', 'inc', 'total'])
     """

@@ -103,8 +103,8 @@ def exact_top_k(queries, vectors, k: int, *, metric: str = "ip") -> tuple[np.nda
     --------
     >>> V = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
     >>> idx, s = exact_top_k([[1.0, 0.2]], V, 2)
-    >>> idx.tolist(), s.round(2).tolist()
-    [[0, 2]], [[1.0, 0.84]]
+    >>> idx.tolist(), s.astype(float).round(2).tolist()
+    ([[0, 2]], [[1.0, 0.84]])
     """
     check_option(metric, "metric", _METRICS)
     Q = _as_vectors(queries, "queries")
