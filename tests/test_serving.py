@@ -15,7 +15,9 @@ from mlref.serving import (
     FEATURE_NAMES,
     IVFIndex,
     LRUCache,
+    QuantizedMLP,
     SearchService,
+    TransformerEncoder,
     budget_table,
     dequantize_int8,
     exact_top_k,
@@ -390,3 +392,71 @@ def test_pipeline_bad_input(service):
         service.serve("candles")
     with pytest.raises(ValueError, match="n_results=20 exceeds n_candidates=10"):
         SearchService(service.market, n_candidates=10, n_results=20)
+
+
+# ----- quantized MLP and the transformer encoder -------------------------------------------
+def test_quantized_mlp_close_to_float_and_smaller():
+    from sklearn.metrics import roc_auc_score
+
+    from mlref.models import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 10))
+    y = (X[:, 0] + 0.5 * X[:, 1] * X[:, 2] + rng.normal(size=2000) > 0).astype(int)
+    model = MLPClassifier(hidden_layer_sizes=(32, 16), n_epochs=5, random_state=0).fit(X, y)
+    q = QuantizedMLP(model)
+    exact = model.decision_function(X)
+    for mode in ("int8", "weights"):
+        z = q.decision_function(X, mode=mode)
+        assert np.abs(z - exact).max() < 0.05 * np.abs(exact).max()
+        assert abs(roc_auc_score(y, z) - roc_auc_score(y, exact)) < 0.005
+    np.testing.assert_allclose(
+        q.predict_proba(X, mode="weights")[:, 1], model.predict_proba(X)[:, 1], atol=0.01
+    )
+    sizes = [(10, 32), (32, 16), (16, 1)]
+    assert q.float_bytes_ == sum(4 * (i * o + o) for i, o in sizes)
+    assert q.int8_bytes_ == sum(i * o + 8 * o for i, o in sizes)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        q.decision_function(X, mode="fp16")
+    with pytest.raises(ValueError, match="X has 3 features"):
+        q.decision_function(X[:, :3])
+    with pytest.raises(ValueError, match="not fitted"):
+        QuantizedMLP(MLPClassifier())
+
+
+def test_encoder_attention_matches_mlref_nn():
+    from mlref.nn.layers import LayerNorm, MultiHeadSelfAttention
+
+    enc = TransformerEncoder(n_layers=1, hidden=12, n_heads=3, ffn=20, random_state=0)
+    layer = enc.layers[0]
+    ref = MultiHeadSelfAttention(12, 3, rng=0)
+    w_q, w_k, w_v = np.split(layer["w_qkv"].astype(np.float64), 3, axis=1)
+    for lin, w in zip(
+        (ref.query, ref.key, ref.value, ref.output), (w_q, w_k, w_v, layer["w_o"]), strict=True
+    ):
+        lin.params[0][...] = w
+        lin.params[1][...] = 0.0
+    x = np.random.default_rng(1).normal(size=(2, 7, 12)).astype(np.float32)
+    np.testing.assert_allclose(
+        enc.attention(x, layer), ref.forward(x.astype(np.float64)), atol=1e-5
+    )
+    # the full layer: post-norm residual blocks with GELU (tanh form)
+    h = LayerNorm(12, eps=1e-12).forward(x + ref.forward(x.astype(np.float64)))
+    inner = h @ layer["w_1"]
+    gelu = 0.5 * inner * (1 + np.tanh(np.sqrt(2 / np.pi) * (inner + 0.044715 * inner**3)))
+    expected = LayerNorm(12, eps=1e-12).forward(h + gelu @ layer["w_2"])
+    np.testing.assert_allclose(enc.forward(x), expected, atol=1e-4)
+
+
+def test_encoder_flops_and_bad_input():
+    # count multiply-adds of the explicit matrix products of one layer
+    L, H, F = 128, 768, 3072
+    macs = L * H * 3 * H + 2 * L * L * H + L * H * H + L * H * F + L * F * H
+    assert TransformerEncoder.flops(L, n_layers=1) == 2 * macs
+    enc = TransformerEncoder(n_layers=1, hidden=8, n_heads=2, ffn=8)
+    with pytest.raises(ValueError, match="x must have shape"):
+        enc.forward(np.ones((2, 8)))
+    with pytest.raises(ValueError, match="NaN"):
+        enc.forward(np.full((1, 2, 8), np.nan))
+    with pytest.raises(ValueError, match="n_heads must divide hidden"):
+        TransformerEncoder(hidden=10, n_heads=3)

@@ -1,6 +1,7 @@
 """Serving: nearest-neighbour retrieval, quantization, caching and the latency budget measured."""
 
 from mlref.serving.cache import LRUCache, lru_hit_rates
+from mlref.serving.encoder import TransformerEncoder
 from mlref.serving.latency import (
     SOURCE_BUDGET_MS,
     budget_table,
@@ -9,7 +10,7 @@ from mlref.serving.latency import (
     throughput_by_batch_size,
 )
 from mlref.serving.pipeline import FEATURE_NAMES, SearchService, ndcg_of_lists
-from mlref.serving.quantize import dequantize_int8, int8_matmul, quantize_int8
+from mlref.serving.quantize import QuantizedMLP, dequantize_int8, int8_matmul, quantize_int8
 from mlref.serving.retrieval import IVFIndex, exact_top_k, kmeans
 
 __all__ = [
@@ -17,7 +18,9 @@ __all__ = [
     "SOURCE_BUDGET_MS",
     "IVFIndex",
     "LRUCache",
+    "QuantizedMLP",
     "SearchService",
+    "TransformerEncoder",
     "budget_table",
     "dequantize_int8",
     "exact_top_k",

@@ -24,7 +24,7 @@ import numpy as np
 
 from mlref._validation import check_array_2d, check_option
 
-__all__ = ["dequantize_int8", "int8_matmul", "quantize_int8"]
+__all__ = ["QuantizedMLP", "dequantize_int8", "int8_matmul", "quantize_int8"]
 
 _MAX_CODE = 127
 _AXES = (0, 1)
@@ -172,3 +172,79 @@ def _check_codes(codes, scales, axis: int) -> tuple[np.ndarray, np.ndarray]:
     if not np.isfinite(scales).all():
         raise ValueError("scales holds NaN or infinite values; quantize again")
     return codes, scales
+
+
+class QuantizedMLP:
+    r"""A fitted :class:`mlref.models.MLPClassifier` with int8 weights (one scale per unit).
+
+    Every ``Linear`` layer's weight :math:`W_\ell` becomes int8 codes with one scale per output
+    unit (:func:`quantize_int8` with ``axis=0``); biases stay float32. Dropout is the identity
+    at inference.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, without batch norm (fold it into the linear layers first).
+
+    Attributes
+    ----------
+    layers_ : list of (codes, scales, bias)
+    float_bytes_, int8_bytes_ : int
+        Memory of the weights and biases in float32, and quantized (codes + scales + biases).
+
+    Examples
+    --------
+    >>> from mlref.models import MLPClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 4)); y = (X[:, 0] > 0).astype(int)
+    >>> model = MLPClassifier(hidden_layer_sizes=(16,), n_epochs=5, random_state=0).fit(X, y)
+    >>> q = QuantizedMLP(model)
+    >>> bool(np.abs(q.decision_function(X) - model.decision_function(X)).max() < 0.05)
+    True
+    """
+
+    _MODES = ("int8", "weights")
+
+    def __init__(self, model):
+        network = getattr(model, "network_", None)
+        if network is None:
+            raise ValueError("model is not fitted; fit the MLPClassifier first")
+        self.model = model
+        self.layers_ = []
+        for layer in network.tower.layers:
+            kind = type(layer).__name__
+            if kind == "Linear":
+                codes, scales = quantize_int8(layer.weight, axis=0)
+                self.layers_.append((codes, scales, layer.bias.astype(np.float32)))
+            elif kind not in ("ReLU", "Dropout", "Identity"):
+                raise ValueError(
+                    f"QuantizedMLP supports Linear, ReLU and Dropout layers, got {kind}; fold "
+                    "batch norm into the linear layers first"
+                )
+        self.float_bytes_ = int(sum(4 * (c.size + b.size) for c, _, b in self.layers_))
+        self.int8_bytes_ = int(sum(c.nbytes + s.nbytes + b.nbytes for c, s, b in self.layers_))
+
+    def decision_function(self, X, *, mode: str = "int8") -> np.ndarray:
+        """Logits; ``mode="int8"``: int8 × int8 products (:func:`int8_matmul`); ``"weights"``:
+        float32 activations times dequantized weights (weight-only quantization)."""
+        check_option(mode, "mode", self._MODES)
+        h = check_array_2d(X, "X", dtype=np.float32)
+        if h.shape[1] != self.layers_[0][0].shape[0]:
+            raise ValueError(
+                f"X has {h.shape[1]} features, but the model was fitted with "
+                f"{self.layers_[0][0].shape[0]}"
+            )
+        last = len(self.layers_) - 1
+        for i, (codes, scales, bias) in enumerate(self.layers_):
+            if mode == "int8":
+                h = int8_matmul(h, codes, scales) + bias
+            else:
+                h = h @ dequantize_int8(codes, scales, axis=0) + bias
+            if i < last:
+                h = np.maximum(h, 0)
+        return h[:, 0].astype(np.float64)
+
+    def predict_proba(self, X, *, mode: str = "int8") -> np.ndarray:
+        """Probabilities of the two classes, as ``MLPClassifier.predict_proba``."""
+        z = self.decision_function(X, mode=mode)
+        p = 1.0 / (1.0 + np.exp(-z))
+        return np.column_stack([1 - p, p])
