@@ -29,6 +29,7 @@ import time
 
 import faiss
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from mlref.serving import IVFIndex, exact_top_k
@@ -56,7 +57,7 @@ def two_tower_embeddings():
 
     ml = fetch_movielens_small()
     r = ml.ratings[ml.ratings["rating"] >= 4]
-    items = np.asarray(r["movieId"].map(dict(zip(ml.movies["movieId"], range(len(ml.movies))))))
+    items = pd.Index(ml.movies["movieId"]).get_indexer(r["movieId"])
     users = np.unique(r["userId"], return_inverse=True)[1]
     model = TwoTowerModel(n_epochs=5, random_state=0).fit(users, items, n_items=len(ml.movies))
     return (
@@ -127,7 +128,9 @@ def run(name, V, Q, n_lists, probes):
     ref = faiss_ivf(V, n_lists, ours.n_train, 0)
     t_fit_ref = time.perf_counter() - t0
     print(f"fit: mlref {t_fit:.1f} s, faiss {t_fit_ref:.1f} s")
-    print(f"{'n_probe':>8} {'mlref R@10':>11} {'mlref q/s':>10} {'faiss R@10':>11} {'faiss q/s':>10}")
+    print(
+        f"{'n_probe':>8} {'mlref R@10':>11} {'mlref q/s':>10} {'faiss R@10':>11} {'faiss q/s':>10}"
+    )
     rows = []
     for p in probes:
         ours.set_params(n_probe=p)
@@ -135,8 +138,11 @@ def run(name, V, Q, n_lists, probes):
         ref.nprobe = p
         t_ref, (_, found_ref) = best_of(lambda: ref.search(Q, K))
         rows.append((p, recall(found, truth), n_q / t_ours, recall(found_ref, truth), n_q / t_ref))
-        print(f"{p:>8} {rows[-1][1]:>11.4f} {rows[-1][2]:>10,.0f} {rows[-1][3]:>11.4f} "
-              f"{rows[-1][4]:>10,.0f}", flush=True)
+        print(
+            f"{p:>8} {rows[-1][1]:>11.4f} {rows[-1][2]:>10,.0f} {rows[-1][3]:>11.4f} "
+            f"{rows[-1][4]:>10,.0f}",
+            flush=True,
+        )
     rows = np.array(rows)
     reach = np.flatnonzero(rows[:, 1] >= 0.95)
     if reach.size == 0:

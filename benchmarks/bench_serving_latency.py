@@ -1,4 +1,4 @@
-"""The latency budget of a two-stage search request, measured stage by stage, with and without a cache.
+"""Latency budget of a two-stage search request, stage by stage, with and without a cache.
 
 Run ``python benchmarks/bench_serving_latency.py`` (``--requests N``, default 5,000). One core
 (``threadpool_limits(1)``, XGBoost ``n_jobs=1``).
@@ -18,6 +18,10 @@ p50/p99 end to end); (2) ranking the whole catalogue with the same model instead
 the 100 candidates, on the default catalogue (4,000 products) and a 10× larger one (40,000),
 with NDCG@10 against the true relevance of the whole catalogue on the 200 held-out queries.
 
+With ``--bert``: a BERT-base-shaped encoder (``mlref.serving.TransformerEncoder``, 12 layers,
+hidden 768, float32, random weights) timed on one query–document pair of 128 tokens and on a
+batch of 100 pairs (a top-100 re-rank), and the cores 10,000 QPS would need.
+
 Goals (exit 1 if missed): end-to-end p99 within the source's 200 ms; two-stage at least 5×
 faster than full-catalogue ranking on the 40,000-product catalogue.
 """
@@ -35,6 +39,7 @@ from mlref.serving import (
     SOURCE_BUDGET_MS,
     LRUCache,
     SearchService,
+    TransformerEncoder,
     budget_table,
     latency_percentiles,
     ndcg_of_lists,
@@ -65,9 +70,33 @@ def two_stage_vs_full(market, service, test):
     }
 
 
+def time_bert(gbdt_per_doc_s: float) -> None:
+    encoder = TransformerEncoder(random_state=0)
+    pair = np.random.default_rng(0).standard_normal((1, 128, 768)).astype(np.float32)
+    encoder.forward(pair)  # warm-up
+    start = time.perf_counter()
+    encoder.forward(pair)
+    t_pair = time.perf_counter() - start
+    start = time.perf_counter()
+    encoder.forward(np.repeat(pair, 100, axis=0))
+    t_100 = time.perf_counter() - start
+    gflops = TransformerEncoder.flops(128) / 1e9
+    print(
+        f"\nBERT-base shape, 128 tokens ({gflops:.2f} GFLOPs/pair), one core: one pair "
+        f"{t_pair * 1e3:.0f} ms ({gflops / t_pair:.0f} GFLOP/s); top-100 batch {t_100:.1f} s "
+        f"({t_100 * 10:.0f} ms/pair)"
+    )
+    print(
+        f"cores for 10,000 QPS: {10_000 * t_pair:,.0f} scoring one pair per query, "
+        f"{10_000 * t_100:,.0f} re-ranking the top 100; GBDT per document "
+        f"{gbdt_per_doc_s * 1e6:.1f} µs = {t_100 / 100 / gbdt_per_doc_s:,.0f}× cheaper than BERT"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--bert", action="store_true", help="also time a BERT-base encoder")
     args = parser.parse_args()
     threadpool_limits(1)
     market = make_marketplace(random_state=0)
@@ -103,6 +132,10 @@ def main() -> int:
     comparison = pd.DataFrame(rows).set_index("products")
     print("\ntwo-stage (BM25 top 100 → XGBoost) vs XGBoost over the whole catalogue, ms/request")
     print(comparison.round(4).to_string())
+
+    if args.bert:
+        gbdt_per_doc_s = table.loc["inference", "p50"] / 1e3 / service.n_candidates
+        time_bert(gbdt_per_doc_s)
 
     failures = []
     if table.loc["total", "p99"] > 200:
