@@ -460,3 +460,15 @@ def test_encoder_flops_and_bad_input():
         enc.forward(np.full((1, 2, 8), np.nan))
     with pytest.raises(ValueError, match="n_heads must divide hidden"):
         TransformerEncoder(hidden=10, n_heads=3)
+
+
+@pytest.mark.parametrize(
+    "module", ["cache", "encoder", "latency", "pipeline", "quantize", "retrieval"]
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"mlref.serving.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
