@@ -472,3 +472,16 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"mlref.serving.{module}")
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_title_token_overlap_equals_set_intersection(service):
+    from mlref.features.text import tokenize
+
+    titles = service.market.products["title"]
+    column = FEATURE_NAMES.index("title_token_overlap")
+    for q in (0, 4, 9, 17):
+        candidates = service.retrieve(q)
+        overlap = service.fetch_features(q, candidates)[:, column]
+        query = set(tokenize(service.market.queries["text"][q]))
+        expected = [len(query & set(tokenize(titles[p]))) / len(query) for p in candidates[0]]
+        np.testing.assert_allclose(overlap, expected, rtol=1e-6)

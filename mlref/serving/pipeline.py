@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from mlref._validation import check_array_1d, check_positive_int, check_random_state
 from mlref.features.text import BM25, tokenize_many
@@ -168,7 +169,18 @@ class SearchService:
         )
         self.bm25_ = BM25().fit(list(text))
         self._query_tokens = tokenize_many(m.queries["text"])
-        self._title_tokens = [set(t) for t in tokenize_many(products["title"])]
+        title_tokens = tokenize_many(products["title"])
+        self._title_vocabulary = {
+            t: i for i, t in enumerate(sorted({t for ts in title_tokens for t in ts}))
+        }
+        rows = np.repeat(np.arange(len(title_tokens)), [len(ts) for ts in title_tokens])
+        cols = [self._title_vocabulary[t] for ts in title_tokens for t in ts]
+        # Binary product x term matrix, by column: a query's terms select a few columns.
+        self._title_terms = sp.csc_matrix(
+            (np.ones(len(cols)), (rows, cols)),
+            shape=(len(title_tokens), len(self._title_vocabulary)),
+        )
+        self._title_terms.data[:] = 1.0  # a term repeated in a title counts once
         rating = products["rating"].to_numpy(dtype=np.float64)
         level = pd.Series(brands["price_level"].to_numpy()).map(
             {"budget": 0.0, "mid": 1.0, "premium": 2.0}
@@ -260,9 +272,9 @@ class SearchService:
         p, bm25 = candidates
         attribute = self._q_attribute[q]
         tokens = set(self._query_tokens[q])
-        overlap = np.array(
-            [len(tokens & self._title_tokens[i]) for i in p.tolist()], dtype=np.float32
-        ) / max(len(tokens), 1)
+        known = [self._title_vocabulary[t] for t in tokens if t in self._title_vocabulary]
+        matched = np.asarray(self._title_terms[:, known].sum(axis=1)).ravel()
+        overlap = matched[p] / max(len(tokens), 1)
         match = np.column_stack(
             [
                 bm25,
