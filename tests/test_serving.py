@@ -391,7 +391,11 @@ def test_pipeline_bad_input(service):
     with pytest.raises(ValueError, match="query_id must be an int"):
         service.serve("candles")
     with pytest.raises(ValueError, match="n_results=20 exceeds n_candidates=10"):
-        SearchService(service.market, n_candidates=10, n_results=20)
+        SearchService(service.market, n_candidates=10, n_results=20).fit([1])
+    with pytest.raises(NotFittedError, match="not fitted"):
+        SearchService(service.market).serve(1)
+    with pytest.raises(ValueError, match="n_candidates must be an integer >= 1"):
+        SearchService(service.market, n_candidates=0).fit([1])
 
 
 # ----- quantized MLP and the transformer encoder -------------------------------------------

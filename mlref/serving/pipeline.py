@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
 
 from mlref._validation import check_array_1d, check_positive_int, check_random_state
 from mlref.features.text import BM25, tokenize_many
@@ -144,16 +145,10 @@ class SearchService:
         random_state=0,
     ):
         self.market = market
-        self.n_candidates = check_positive_int(n_candidates, "n_candidates")
-        self.n_results = check_positive_int(n_results, "n_results")
-        self.n_random_negatives = check_positive_int(n_random_negatives, "n_random_negatives")
+        self.n_candidates = n_candidates
+        self.n_results = n_results
+        self.n_random_negatives = n_random_negatives
         self.random_state = random_state
-        if self.n_results > self.n_candidates:
-            raise ValueError(
-                f"n_results={n_results} exceeds n_candidates={n_candidates}; retrieve at least "
-                "as many products as the page shows"
-            )
-        self._build_index()
 
     # ----- offline: index, feature store, ranker -----------------------------------------
     def _build_index(self) -> None:
@@ -218,6 +213,10 @@ class SearchService:
         )
 
     def _check_query(self, query_id) -> int:
+        if not hasattr(self, "bm25_"):
+            raise NotFittedError(
+                "This SearchService is not fitted yet; call fit(train_query_ids) first"
+            )
         n = len(self.market.queries)
         if isinstance(query_id, bool) or not isinstance(query_id, int | np.integer):
             raise ValueError(f"query_id must be an int in [0, {n}), got {query_id!r}")
@@ -237,6 +236,15 @@ class SearchService:
         ValueError
             If a query id is out of range or the list is empty.
         """
+        check_positive_int(self.n_candidates, "n_candidates")
+        check_positive_int(self.n_results, "n_results")
+        check_positive_int(self.n_random_negatives, "n_random_negatives")
+        if self.n_results > self.n_candidates:
+            raise ValueError(
+                f"n_results={self.n_results} exceeds n_candidates={self.n_candidates}; retrieve "
+                "at least as many products as the page shows"
+            )
+        self._build_index()
         q_ids = check_array_1d(train_query_ids, "train_query_ids", dtype=np.int64)
         for q in np.unique(q_ids):
             self._check_query(int(q))
@@ -289,6 +297,10 @@ class SearchService:
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Ranker scores of feature rows (all trees)."""
+        if not hasattr(self, "ranker_"):
+            raise NotFittedError(
+                "This SearchService is not fitted yet; call fit(train_query_ids) first"
+            )
         return self.ranker_.predict(features)
 
     def top_results(self, product_ids, scores) -> tuple[np.ndarray, np.ndarray]:
