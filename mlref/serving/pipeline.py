@@ -170,8 +170,8 @@ class SearchService:
         }
         rows = np.repeat(np.arange(len(title_tokens)), [len(ts) for ts in title_tokens])
         cols = [self._title_vocabulary[t] for ts in title_tokens for t in ts]
-        # Binary product x term matrix, by column: a query's terms select a few columns.
-        self._title_terms = sp.csc_matrix(
+        # Binary product x term matrix: a request reads the rows of its candidates.
+        self._title_terms = sp.csr_matrix(
             (np.ones(len(cols)), (rows, cols)),
             shape=(len(title_tokens), len(self._title_vocabulary)),
         )
@@ -280,9 +280,9 @@ class SearchService:
         p, bm25 = candidates
         attribute = self._q_attribute[q]
         tokens = set(self._query_tokens[q])
-        known = [self._title_vocabulary[t] for t in tokens if t in self._title_vocabulary]
-        matched = np.asarray(self._title_terms[:, known].sum(axis=1)).ravel()
-        overlap = matched[p] / max(len(tokens), 1)
+        in_query = np.zeros(len(self._title_vocabulary))
+        in_query[[self._title_vocabulary[t] for t in tokens if t in self._title_vocabulary]] = 1.0
+        overlap = (self._title_terms[p] @ in_query) / max(len(tokens), 1)
         match = np.column_stack(
             [
                 bm25,
