@@ -1,6 +1,6 @@
 """mlref: the implementations behind the executable course on ML for search, recs and ads."""
 
-from mlref import ads, b2b, datasets, features, ltr, metrics, models, nn, recsys
+from mlref import ads, b2b, datasets, features, ltr, metrics, models, nn, recsys, serving
 from mlref.show import show_source
 
 __version__ = "0.1.0"
@@ -16,5 +16,6 @@ __all__ = [
     "models",
     "nn",
     "recsys",
+    "serving",
     "show_source",
 ]
