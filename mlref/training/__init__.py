@@ -1,0 +1,19 @@
+"""The training pipeline: click bias and propensities, labels, splits and negative sampling."""
+
+from mlref.training.propensity import (
+    EMResult,
+    ipw_labels,
+    propensity_em,
+    propensity_from_interventions,
+    propensity_from_randomization,
+    randomize_top_k,
+)
+
+__all__ = [
+    "EMResult",
+    "ipw_labels",
+    "propensity_em",
+    "propensity_from_interventions",
+    "propensity_from_randomization",
+    "randomize_top_k",
+]
