@@ -1,5 +1,6 @@
 """The training pipeline: click bias and propensities, labels, splits and negative sampling."""
 
+from mlref.training.labels import hybrid_labels, implicit_labels
 from mlref.training.propensity import (
     EMResult,
     ipw_labels,
@@ -11,6 +12,8 @@ from mlref.training.propensity import (
 
 __all__ = [
     "EMResult",
+    "hybrid_labels",
+    "implicit_labels",
     "ipw_labels",
     "propensity_em",
     "propensity_from_interventions",
