@@ -436,6 +436,40 @@ class Marketplace:
         r = self._ids(relevance, "relevance", 4)
         return self.propensities.to_numpy()[k] * self.click_prob_given_relevance[r]
 
+    def simulate_clicks(self, query_ids, product_ids, positions, *, random_state=None):
+        """Clicks of new traffic: each (query, product) shown at a 1-based position is clicked
+        with :meth:`click_probability` of that position and its true relevance.
+
+        Use it to replay a ranking the log never showed (a randomized page, an interleaved list,
+        another ranker's page) under the simulator's click model.
+
+        Parameters
+        ----------
+        query_ids, product_ids, positions : array-like of int, broadcast together
+        random_state : int, numpy.random.Generator or None
+
+        Returns
+        -------
+        numpy.ndarray of int8
+            0/1 clicks of the broadcast shape.
+
+        Examples
+        --------
+        >>> m = make_marketplace(n_searches=200, random_state=0)
+        >>> m.simulate_clicks([0, 0], [1, 2], [1, 1], random_state=0).shape
+        (2,)
+        """
+        if isinstance(random_state, bool) or not (
+            random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator)
+        ):
+            raise ValueError(
+                f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
+            )
+        relevance = self.true_relevance(query_ids, product_ids)
+        prob = self.click_probability(positions, relevance)
+        rng = np.random.default_rng(random_state)
+        return (rng.random(prob.shape) < prob).astype(np.int8)
+
     @property
     def product_quality(self) -> pd.Series:
         """Latent product quality (standard normal); ``rating`` and ``review_count`` are noisy."""
