@@ -1,4 +1,4 @@
-"""The training pipeline: click bias and propensities, labels, splits and negative sampling."""
+"""The training pipeline: labels, click bias, propensity estimation and IPW labels."""
 
 from mlref.training.labels import hybrid_labels, implicit_labels
 from mlref.training.propensity import (
