@@ -1,4 +1,4 @@
-"""The training pipeline: labels, click bias, propensity estimation and IPW labels, time splits."""
+"""The training pipeline: labels, click bias and IPW, time splits, negative sampling."""
 
 from mlref.training.labels import hybrid_labels, implicit_labels
 from mlref.training.propensity import (
@@ -9,11 +9,17 @@ from mlref.training.propensity import (
     propensity_from_randomization,
     randomize_top_k,
 )
+from mlref.training.sampling import (
+    downsample_negatives,
+    recalibrate_downsampled,
+    sample_negatives,
+)
 from mlref.training.splits import day_split, time_series_folds
 
 __all__ = [
     "EMResult",
     "day_split",
+    "downsample_negatives",
     "hybrid_labels",
     "implicit_labels",
     "ipw_labels",
@@ -21,5 +27,7 @@ __all__ = [
     "propensity_from_interventions",
     "propensity_from_randomization",
     "randomize_top_k",
+    "recalibrate_downsampled",
+    "sample_negatives",
     "time_series_folds",
 ]
