@@ -131,7 +131,11 @@ def ipw_comparison(seeds, sizes):
             def ndcg(model, X_test=X_test, rel_test=rel_test, q_test=test.qid):
                 return float(ndcg_at_k(rel_test, model.predict(X_test), 10, q_test))
 
-            row = {"seed": seed, "searches": len(searches)}
+            row = {
+                "seed": seed,
+                "data": f"{size} searches" if size < 9000 else "all",
+                "searches": len(searches),
+            }
             row["naive"] = ndcg(fit_xgboost_ranker(X, fit.y, q, random_state=seed))
             for name, th, clip in (
                 ("IPW true", theta, None),
@@ -152,7 +156,7 @@ def ipw_comparison(seeds, sizes):
     table = pd.DataFrame(rows)
     print("\n2. NDCG@10 against true relevance (LambdaMART unless 'pointwise')")
     print(table.round(4).to_string(index=False))
-    summary = table.drop(columns="seed").groupby("searches").agg(["mean", "std"])
+    summary = table.drop(columns=["seed", "searches"]).groupby("data").agg(["mean", "std"])
     print("\nmean and standard deviation over seeds")
     print(summary.round(4).T.to_string())
     gap = table["oracle"] - table["naive"]
@@ -160,8 +164,7 @@ def ipw_comparison(seeds, sizes):
     print(
         "share of the naive-to-oracle gap closed by IPW (true propensities), mean over seeds: "
         + ", ".join(
-            f"{s} searches {closed[table.searches == s].mean():+.1%}"
-            for s in sorted(table.searches.unique())
+            f"{d}: {closed[table.data == d].mean():+.1%}" for d in sorted(table.data.unique())
         )
     )
 
