@@ -14,7 +14,7 @@ from mlref.training.sampling import (
     recalibrate_downsampled,
     sample_negatives,
 )
-from mlref.training.splits import day_split, time_series_folds
+from mlref.training.splits import day_split, retraining_evaluation, time_series_folds
 
 __all__ = [
     "EMResult",
@@ -28,6 +28,7 @@ __all__ = [
     "propensity_from_randomization",
     "randomize_top_k",
     "recalibrate_downsampled",
+    "retraining_evaluation",
     "sample_negatives",
     "time_series_folds",
 ]

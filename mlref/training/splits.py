@@ -15,10 +15,11 @@ afternoon in test.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from mlref._validation import check_array_1d, check_positive_int
 
-__all__ = ["day_split", "time_series_folds"]
+__all__ = ["day_split", "retraining_evaluation", "time_series_folds"]
 
 
 def _check_days(day) -> np.ndarray:
@@ -112,3 +113,79 @@ def time_series_folds(day, *, n_splits: int = 5, gap: int = 0):
             raise ValueError(f"gap={gap} leaves the first fold without training days; lower gap")
         folds.append((train, test))
     return folds
+
+
+def retraining_evaluation(
+    day, y, fit_predict, metric, *, start: int, end: int, every: int, window: int
+) -> pd.DataFrame:
+    """Replay a retraining schedule: every ``every`` days, refit on the previous ``window`` days
+    and score each following day with the model of that moment.
+
+    Parameters
+    ----------
+    day : array-like of int, shape (n_rows,)
+    y : array-like, shape (n_rows,)
+        Labels (passed through to ``fit_predict`` and ``metric``).
+    fit_predict : callable ``(train_rows, test_rows) -> scores``
+        Fits a model on the rows ``train_rows`` (integer indices) and returns scores for
+        ``test_rows``; the caller's closure holds the features.
+    metric : callable ``(y_true, scores) -> float``
+    start, end : int
+        Evaluate days ``start .. end - 1``; the first model is trained at ``start``.
+    every : int
+        Retraining period in days (1 = daily, 7 = weekly; ``end - start`` = never).
+    window : int
+        Days of history each model is trained on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per evaluated day: ``day``, ``model_age`` (days since its training data ended),
+        ``trained_at``, ``score``.
+
+    Examples
+    --------
+    >>> day = np.repeat(np.arange(10), 3)
+    >>> y = day.astype(float)
+    >>> mean_model = lambda tr, te: np.full(len(te), y[tr].mean())
+    >>> err = lambda t, s: float(np.mean(np.abs(t - s)))
+    >>> retraining_evaluation(day, y, mean_model, err, start=6, end=9, every=2, window=2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+       day  model_age  trained_at  score
+    0    6          0           6    1.5
+    1    7          1           6    2.5
+    2    8          0           8    1.5
+    """
+    d = _check_days(day)
+    labels = np.asarray(y)
+    if labels.shape[0] != d.shape[0]:
+        raise ValueError(f"y has {labels.shape[0]} rows but day has {d.shape[0]}; align them")
+    every = check_positive_int(every, "every")
+    window = check_positive_int(window, "window")
+    if (
+        not (isinstance(start, int | np.integer) and isinstance(end, int | np.integer))
+        or end <= start
+    ):
+        raise ValueError(f"start and end must be integers with start < end, got {start!r}, {end!r}")
+    rows = []
+    for trained_at in range(start, end, every):
+        train = np.flatnonzero((d >= trained_at - window) & (d < trained_at))
+        if train.size == 0:
+            raise ValueError(
+                f"no training rows in days {trained_at - window}..{trained_at - 1}; raise start"
+            )
+        test_days = range(trained_at, min(trained_at + every, end))
+        test = np.flatnonzero((d >= test_days[0]) & (d <= test_days[-1]))
+        scores = np.asarray(fit_predict(train, test))
+        for t in test_days:
+            on_day = d[test] == t
+            if on_day.any():
+                rows.append(
+                    {
+                        "day": t,
+                        "model_age": t - trained_at,
+                        "trained_at": trained_at,
+                        "score": float(metric(labels[test][on_day], scores[on_day])),
+                    }
+                )
+    return pd.DataFrame(rows)
