@@ -1,6 +1,19 @@
 """mlref: the implementations behind the executable course on ML for search, recs and ads."""
 
-from mlref import ads, b2b, datasets, features, ltr, metrics, models, nn, recsys, serving
+from mlref import (
+    ads,
+    b2b,
+    datasets,
+    experiments,
+    features,
+    ltr,
+    metrics,
+    models,
+    nn,
+    recsys,
+    serving,
+    training,
+)
 from mlref.show import show_source
 
 __version__ = "0.1.0"
@@ -10,6 +23,7 @@ __all__ = [
     "ads",
     "b2b",
     "datasets",
+    "experiments",
     "features",
     "ltr",
     "metrics",
@@ -18,4 +32,5 @@ __all__ = [
     "recsys",
     "serving",
     "show_source",
+    "training",
 ]

@@ -436,6 +436,40 @@ class Marketplace:
         r = self._ids(relevance, "relevance", 4)
         return self.propensities.to_numpy()[k] * self.click_prob_given_relevance[r]
 
+    def simulate_clicks(self, query_ids, product_ids, positions, *, random_state=None):
+        """Clicks of new traffic: each (query, product) shown at a 1-based position is clicked
+        with :meth:`click_probability` of that position and its true relevance.
+
+        Use it to replay a ranking the log never showed (a randomized page, an interleaved list,
+        another ranker's page) under the simulator's click model.
+
+        Parameters
+        ----------
+        query_ids, product_ids, positions : array-like of int, broadcast together
+        random_state : int, numpy.random.Generator or None
+
+        Returns
+        -------
+        numpy.ndarray of int8
+            0/1 clicks of the broadcast shape.
+
+        Examples
+        --------
+        >>> m = make_marketplace(n_searches=200, random_state=0)
+        >>> m.simulate_clicks([0, 0], [1, 2], [1, 1], random_state=0).shape
+        (2,)
+        """
+        if isinstance(random_state, bool) or not (
+            random_state is None or isinstance(random_state, numbers.Integral | np.random.Generator)
+        ):
+            raise ValueError(
+                f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
+            )
+        relevance = self.true_relevance(query_ids, product_ids)
+        prob = self.click_probability(positions, relevance)
+        rng = np.random.default_rng(random_state)
+        return (rng.random(prob.shape) < prob).astype(np.int8)
+
     @property
     def product_quality(self) -> pd.Series:
         """Latent product quality (standard normal); ``rating`` and ``review_count`` are noisy."""
@@ -875,6 +909,7 @@ def make_marketplace(
     ranker_popularity_weight: float = 0.5,
     query_zipf_exponent: float = 1.0,
     zero_result_query_fraction: float = 0.04,
+    preference_drift: float = 0.0,
 ) -> Marketplace:
     r"""Simulate a wholesale marketplace's catalogue and its search, click and order logs.
 
@@ -915,6 +950,16 @@ def make_marketplace(
         Share of queries that name things the catalogue does not sell (at least one query when
         positive); their searches return nothing. Being rarely searched, they make up about 1-3%
         of searches by default.
+    preference_drift : float, default 0.0
+        How fast retailers' tastes move over the window (0: not at all, the default, which leaves
+        every table bit-identical to a simulator without drift). Each click probability is
+        multiplied by :math:`\exp(\delta\, \tfrac{t}{T-1}\, (b_c - \tfrac12 z_p))` (capped so
+        the probability stays at most 1), with :math:`\delta` = ``preference_drift``, :math:`t`
+        the search's day, :math:`T` = ``n_days``, :math:`b_c` a trend per category spread evenly
+        over :math:`[-1, 1]` in :data:`CATEGORIES` order, and :math:`z_p` the product's
+        standardised log wholesale price: some categories rise and others fade, and cheaper
+        products gain. True relevance does not drift; ``impressions.click_prob`` includes the
+        multiplier, while :meth:`Marketplace.click_probability` gives the day-0 value.
 
     Returns
     -------
@@ -997,6 +1042,7 @@ def make_marketplace(
             "ranker_popularity_weight", ranker_popularity_weight, -1e6, 1e6
         ),
         "query_zipf_exponent": _check_float("query_zipf_exponent", query_zipf_exponent, 0.0, 10.0),
+        "preference_drift": _check_float("preference_drift", preference_drift, 0.0, 100.0),
         "zero_result_query_fraction": _check_float(
             "zero_result_query_fraction", zero_result_query_fraction, 0.0, 1.0
         ),
@@ -1115,6 +1161,16 @@ def make_marketplace(
     i_relevance = _relevance(truth, i_query, i_product)
     i_exam = propensities[i_position - 1]
     i_click_prob = i_exam * alpha[i_relevance]
+    if params["preference_drift"] > 0:
+        # Deterministic trends (no random draws), so a drifting world keeps the same rng stream.
+        trend = np.linspace(-1.0, 1.0, len(CATEGORIES))
+        log_price = np.log(products["wholesale_price"].to_numpy())
+        z_price = (log_price - log_price.mean()) / (log_price.std() + 1e-12)
+        age = s_day[i_search] / max(n_days - 1, 1)
+        shift = trend[p_category[i_product]] - 0.5 * z_price[i_product]
+        i_click_prob = np.minimum(
+            i_click_prob * np.exp(params["preference_drift"] * age * shift), 1.0
+        )
     u_click, u_cart, u_order = rng.random((3, n_imp))
     clicked = u_click < i_click_prob
 

@@ -1,0 +1,34 @@
+"""The training pipeline: labels, click bias and IPW, time splits, negative sampling."""
+
+from mlref.training.labels import hybrid_labels, implicit_labels
+from mlref.training.propensity import (
+    EMResult,
+    ipw_labels,
+    propensity_em,
+    propensity_from_interventions,
+    propensity_from_randomization,
+    randomize_top_k,
+)
+from mlref.training.sampling import (
+    downsample_negatives,
+    recalibrate_downsampled,
+    sample_negatives,
+)
+from mlref.training.splits import day_split, retraining_evaluation, time_series_folds
+
+__all__ = [
+    "EMResult",
+    "day_split",
+    "downsample_negatives",
+    "hybrid_labels",
+    "implicit_labels",
+    "ipw_labels",
+    "propensity_em",
+    "propensity_from_interventions",
+    "propensity_from_randomization",
+    "randomize_top_k",
+    "recalibrate_downsampled",
+    "retraining_evaluation",
+    "sample_negatives",
+    "time_series_folds",
+]
