@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlref._validation import check_bool
 from mlref.nn.layers import Layer, _as_input
 
 __all__ = ["DotInteraction"]
@@ -37,10 +38,11 @@ class DotInteraction(Layer):
     """
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
+        check_bool(training, "training")
         v = _as_input(x, min_ndim=3)
         if v.ndim != 3 or v.shape[1] < 2:
             raise ValueError(
-                f"DotInteraction needs input of shape (n, F >= 2, d), got {v.shape}; stack the "
+                f"x must have shape (n, F >= 2, d) for DotInteraction, got {v.shape}; stack the "
                 "dense vector and the embeddings along axis 1"
             )
         rows, cols = np.triu_indices(v.shape[1], 1)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_array_1d, check_positive_int
+from mlref._validation import as_array, check_array_1d, check_bool, check_positive_int
 from mlref.metrics.retrieval import top_k_items
 
 __all__ = ["check_user_items", "interaction_matrix"]
@@ -41,6 +41,7 @@ def check_user_items(
     >>> m.shape, m.nnz
     ((2, 2), 2)
     """
+    nonnegative = check_bool(nonnegative, "nonnegative")
     if not sp.issparse(user_items):
         raise ValueError(
             f"{name} must be a scipy.sparse user x item matrix (e.g. csr_matrix((values, "
@@ -86,8 +87,8 @@ def interaction_matrix(users, items, values=None, *, n_users: int, n_items: int)
     """
     n_users = check_positive_int(n_users, "n_users")
     n_items = check_positive_int(n_items, "n_items")
-    users = check_array_1d(users, "users", dtype=np.int64)
-    items = check_array_1d(items, "items", dtype=np.int64)
+    users = _check_ids(users, "users")
+    items = _check_ids(items, "items")
     values = np.ones(users.size) if values is None else check_array_1d(values, "values")
     if not users.size == items.size == values.size:
         raise ValueError(
@@ -102,6 +103,18 @@ def interaction_matrix(users, items, values=None, *, n_users: int, n_items: int)
     return sp.csr_matrix((values, (users, items)), shape=(n_users, n_items))
 
 
+def _check_ids(ids, name: str) -> np.ndarray:
+    """A 1-D int64 array of ids (a scalar becomes one id; booleans, a likely mask, are refused)."""
+    arr = as_array(ids, name, None)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.dtype == bool:
+        raise ValueError(
+            f"{name} must be integer ids, got booleans; for a mask pass np.flatnonzero(mask)"
+        )
+    return check_array_1d(arr, name, dtype=np.int64)
+
+
 class MatrixRecommender(BaseEstimator):
     """Base class: fitted on a user × item matrix; scores items and returns top-k lists.
 
@@ -111,17 +124,13 @@ class MatrixRecommender(BaseEstimator):
     """
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "user_items_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        check_is_fitted(self, "user_items_")
 
     def _check_users(self, users) -> np.ndarray:
         self._check_fitted()
         if users is None:
             return np.arange(self.n_users_)
-        ids = np.asarray(users)
-        if ids.ndim == 0:
-            ids = ids.reshape(1)
-        ids = check_array_1d(ids, "users", dtype=np.int64)
+        ids = _check_ids(users, "users")
         if ids.min() < 0 or ids.max() >= self.n_users_:
             bad = ids.max() if ids.max() >= self.n_users_ else ids.min()
             raise ValueError(
@@ -131,7 +140,7 @@ class MatrixRecommender(BaseEstimator):
         return ids
 
     def _check_items(self, items) -> np.ndarray:
-        ids = check_array_1d(np.asarray(items).reshape(-1), "items", dtype=np.int64)
+        ids = _check_ids(items, "items")
         if ids.min() < 0 or ids.max() >= self.n_items_:
             raise ValueError(
                 f"items must lie in 0..{self.n_items_ - 1} (the items seen at fit time), got "
@@ -153,7 +162,7 @@ class MatrixRecommender(BaseEstimator):
         k : int, default 10
         exclude : None, "train" or sparse matrix of shape (len(users), n_items_), default "train"
             Items never to recommend: none, the user's training items, or a 0/1 matrix (row
-            ``r`` for ``users[r]``).
+            ``r`` for ``users[r]``; every non-zero cell is excluded).
 
         Returns
         -------
@@ -167,10 +176,13 @@ class MatrixRecommender(BaseEstimator):
                 raise ValueError(f"exclude must be None, 'train' or a matrix, got {exclude!r}")
             exclude = self.user_items_[users]
         elif exclude is not None:
-            exclude = sp.csr_matrix(exclude)
+            dense = None if sp.issparse(exclude) else as_array(exclude, "exclude", np.float64)
+            exclude = sp.csr_matrix(exclude if dense is None else dense)
             if exclude.shape != (users.size, self.n_items_):
                 raise ValueError(
                     f"exclude must have shape (len(users), n_items_) = "
                     f"{(users.size, self.n_items_)}, got {exclude.shape}"
                 )
+            if not np.isfinite(exclude.data).all():
+                raise ValueError("exclude holds NaN or infinite values; pass a 0/1 matrix")
         return top_k_items(self._scores(users), k, exclude=exclude)

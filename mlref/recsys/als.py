@@ -28,12 +28,72 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from mlref._validation import check_positive_int, check_random_state, check_real
+from mlref._validation import (
+    as_array,
+    check_array_1d,
+    check_array_2d,
+    check_positive_int,
+    check_random_state,
+    check_real,
+)
 from mlref.recsys._base import MatrixRecommender, check_user_items
 
 __all__ = ["ALS", "conjugate_gradient_step", "solve_rows_cg"]
 
 _CONVERGED = 1e-20  # squared residual norm below which a row's CG stops (as in implicit)
+
+
+def _check_factor_matrix(value, name: str, n_rows: int, n_factors: int | None = None):
+    """A finite 2-D float array (float32 kept) with ``n_rows`` rows and ``n_factors`` columns."""
+    arr = as_array(value, name, None)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    arr = check_array_2d(arr, name, dtype=np.float32 if arr.dtype == np.float32 else np.float64)
+    if arr.shape[0] != n_rows:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} rows but the sparse matrix implies {n_rows}; pass one "
+            f"row of {name} per row (or column) of the matrix"
+        )
+    if n_factors is not None and arr.shape[1] != n_factors:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} columns but the other factors have {n_factors}; every "
+            "factor matrix needs the same number of factors"
+        )
+    return arr
+
+
+def _check_csr(matrix, name: str) -> sp.csr_matrix:
+    """A CSR matrix with finite stored values (converted, duplicates summed, when not CSR)."""
+    if not sp.issparse(matrix):
+        raise ValueError(
+            f"{name} must be a scipy.sparse CSR matrix, got {type(matrix).__name__}; build it "
+            "with scipy.sparse.csr_matrix"
+        )
+    if matrix.format != "csr" or not matrix.has_canonical_format:
+        matrix = sp.csr_matrix(matrix, copy=True)
+        matrix.sum_duplicates()
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise ValueError(f"{name} has shape {matrix.shape}; pass at least one row and column")
+    if not np.isfinite(matrix.data).all():
+        raise ValueError(f"{name} stores NaN or infinite values; drop or fix those cells")
+    return matrix
+
+
+def _check_cg_system(confidence, X, Y):
+    """``confidence`` as a finite CSR matrix, ``X`` and ``Y`` as factors of its rows / columns."""
+    confidence = _check_csr(confidence, "confidence")
+    Y = _check_factor_matrix(Y, "Y", confidence.shape[1])
+    X = _check_factor_matrix(X, "X", confidence.shape[0], Y.shape[1])
+    return confidence, X, Y
+
+
+def _finite_solution(X: np.ndarray, inputs: str) -> np.ndarray:
+    if not np.isfinite(X).all():
+        raise ValueError(
+            f"conjugate gradient overflowed to NaN or infinite factors; {inputs} hold values too "
+            "large for the solve (scale them down)"
+        )
+    return X
 
 
 def conjugate_gradient_step(
@@ -71,9 +131,13 @@ def conjugate_gradient_step(
     >>> conjugate_gradient_step(C, np.zeros((2, 2)), Y, 0.0, cg_steps=2).round(3).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    confidence, X, Y = _check_cg_system(confidence, X, Y)
+    regularization = check_real(regularization, "regularization", low=0.0)
+    cg_steps = check_positive_int(cg_steps, "cg_steps")
     gram = Y.T @ Y + np.asarray(regularization, Y.dtype) * np.eye(X.shape[1], dtype=Y.dtype)
     targets = confidence.astype(Y.dtype) @ Y
-    return solve_rows_cg(gram, confidence.data - 1.0, confidence, targets, X, Y, cg_steps)
+    X = _solve_rows_cg(gram, confidence.data - 1.0, confidence, targets, X, Y, cg_steps)
+    return _finite_solution(X, "confidence, X or Y")
 
 
 def solve_rows_cg(gram, weights, pattern, targets, X, Y, cg_steps: int) -> np.ndarray:
@@ -86,7 +150,39 @@ def solve_rows_cg(gram, weights, pattern, targets, X, Y, cg_steps: int) -> np.nd
     A row without stored cells gets 0 (its exact solution when its target is 0).
     Used by :class:`ALS` (:math:`G = Y^\top Y + \lambda I`, :math:`w = c - 1`) and by explicit
     matrix factorization (:math:`G = \lambda I`, :math:`w = 1`).
+
+    Raises
+    ------
+    ValueError
+        If ``pattern`` is not a CSR matrix, ``weights`` does not have one value per stored cell,
+        the shapes disagree (``gram`` ``(f, f)`` and symmetric, ``targets`` and ``X``
+        ``(n_rows, f)``, ``Y`` ``(n_cols, f)``), an array holds NaN/inf, or the solve overflows.
     """
+    if not sp.issparse(pattern) or pattern.format != "csr":
+        raise ValueError(
+            f"pattern must be a scipy.sparse CSR matrix (weights follow its stored cells), got "
+            f"{type(pattern).__name__}; convert it with .tocsr()"
+        )
+    weights = check_array_1d(weights, "weights", allow_empty=True)
+    if weights.size != pattern.nnz:
+        raise ValueError(
+            f"weights has {weights.size} values but pattern stores {pattern.nnz} cells; pass one "
+            "weight per stored cell, in the order of pattern.data"
+        )
+    Y = _check_factor_matrix(Y, "Y", pattern.shape[1])
+    X = _check_factor_matrix(X, "X", pattern.shape[0], Y.shape[1])
+    targets = _check_factor_matrix(targets, "targets", pattern.shape[0], Y.shape[1])
+    gram = _check_factor_matrix(gram, "gram", Y.shape[1], Y.shape[1])
+    if not np.allclose(gram, gram.T):
+        raise ValueError("gram must be symmetric (e.g. Y.T @ Y + lambda * I) for a CG solve")
+    cg_steps = check_positive_int(cg_steps, "cg_steps")
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = _solve_rows_cg(gram, weights, pattern, targets, X, Y, cg_steps)
+    return _finite_solution(X, "gram, weights, targets, X or Y")
+
+
+def _solve_rows_cg(gram, weights, pattern, targets, X, Y, cg_steps: int) -> np.ndarray:
+    """:func:`solve_rows_cg` on checked inputs."""
     counts = np.diff(pattern.indptr)
     gathered = Y[pattern.indices]  # y_i of every stored cell, reused by every CG step
     weights = np.asarray(weights, dtype=Y.dtype)
@@ -235,6 +331,11 @@ class ALS(MatrixRecommender):
         matrix = check_user_items(user_items)
         confidence = matrix.copy()
         confidence.data = 1.0 + alpha * confidence.data
+        if not np.isfinite(confidence.data).all():
+            raise ValueError(
+                "user_items times alpha overflows (the confidence 1 + alpha * r is infinite); "
+                "scale user_items or alpha down"
+            )
         confidence_t = confidence.T.tocsr()
         confidence_t.sort_indices()
         X, Y = self._initial_factors(*matrix.shape)

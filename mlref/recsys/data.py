@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mlref._validation import check_option, check_real
+from mlref._validation import as_array, check_option, check_real
 from mlref.datasets.splits import per_user_time_split
 
 __all__ = ["RatingsSplit", "split_ratings"]
@@ -112,6 +112,11 @@ def split_ratings(
     """
     check_option(split, "split", ("per_user", "global"))
     threshold = check_real(threshold, "threshold")
+    if not isinstance(ratings, pd.DataFrame):
+        raise ValueError(
+            f"ratings must be a pandas DataFrame with one row per rating, got "
+            f"{type(ratings).__name__}"
+        )
     missing = [c for c in (user_col, item_col, rating_col, time_col) if c not in ratings]
     if missing:
         raise ValueError(f"ratings has no column(s) {missing}; name them with *_col=")
@@ -151,7 +156,15 @@ def split_ratings(
 def _positions(column: pd.Series, universe, name: str):
     if universe is None:
         return pd.factorize(column, sort=True)
-    universe = pd.Index(np.asarray(universe))
+    ids = as_array(universe, name, None)
+    if ids.ndim != 1 or ids.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of raw ids (one per matrix row or column), "
+            f"got shape {ids.shape}"
+        )
+    universe = pd.Index(ids)
+    if not universe.is_unique:
+        raise ValueError(f"{name} repeats ids, e.g. {universe[universe.duplicated()][0]}")
     positions = universe.get_indexer(column)
     if (positions < 0).any():
         example = column[positions < 0].iloc[0]

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from mlref._validation import check_positive_int
+from mlref._validation import as_array, check_bool, check_positive_int
 from mlref.metrics.retrieval import _check_recommended, _check_relevant, recall_at_k
 
 __all__ = ["evaluate_recommendations", "list_ndcg_at_k"]
@@ -49,8 +50,9 @@ def list_ndcg_at_k(recommended, relevant, *, k: int, per_user: bool = False):
     0.3066
     """
     k = check_positive_int(k, "k")
+    per_user = check_bool(per_user, "per_user")
     top = _check_recommended(recommended, k)
-    matrix = _check_relevant(relevant, top.shape[0])
+    matrix = _check_relevant(_as_relevant(relevant), top.shape[0])
     if top.max() >= matrix.shape[1]:
         raise ValueError(
             f"recommended holds item id {top.max()} but relevant has {matrix.shape[1]} columns"
@@ -77,8 +79,17 @@ def evaluate_recommendations(recommended, relevant, *, ks=(10, 50)) -> pd.Series
     >>> evaluate_recommendations([[1, 0]], sp.csr_matrix([[0, 1]]), ks=(1,)).tolist()
     [1.0, 1.0]
     """
+    if isinstance(ks, str) or np.ndim(ks) != 1 or len(ks) == 0:
+        raise ValueError(f"ks must be a non-empty sequence of cut-offs, e.g. (10, 50); got {ks!r}")
+    ks = [check_positive_int(k, "ks") for k in ks]
+    relevant = _as_relevant(relevant)
     out = {}
     for k in ks:
         out[f"recall@{k}"] = recall_at_k(recommended, relevant, k=k)
         out[f"ndcg@{k}"] = list_ndcg_at_k(recommended, relevant, k=k)
     return pd.Series(out)
+
+
+def _as_relevant(relevant):
+    """``relevant`` as a sparse matrix or a rectangular array (a ragged list named as such)."""
+    return relevant if sp.issparse(relevant) else as_array(relevant, "relevant", None)

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from mlref._validation import check_bool, check_positive_int, check_random_state, check_real
 from mlref.recsys._base import MatrixRecommender, check_user_items
-from mlref.recsys.als import solve_rows_cg
+from mlref.recsys.als import _solve_rows_cg
 
 __all__ = ["ExplicitMF"]
 
@@ -115,9 +115,15 @@ class ExplicitMF(MatrixRecommender):
             X[:, -1] = 0.0
             Y[:, -1] = 0.0
         gram = lam * np.eye(width)
-        for _ in range(iterations):
-            X = self._half_step(matrix, X, Y, mean, gram, cg_steps, biases)
-            Y = self._half_step(matrix_t, Y, X, mean, gram, cg_steps, biases)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(iterations):
+                X = self._half_step(matrix, X, Y, mean, gram, cg_steps, biases)
+                Y = self._half_step(matrix_t, Y, X, mean, gram, cg_steps, biases)
+        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+            raise ValueError(
+                "the factorization overflowed to NaN or infinite factors; user_items holds "
+                "ratings too large for it (scale them down)"
+            )
         self.mean_ = mean
         self.user_factors_ = X[:, :f].copy()
         self.item_factors_ = Y[:, :f].copy()
@@ -136,7 +142,7 @@ class ExplicitMF(MatrixRecommender):
             target = target - Y[matrix.indices, -1]
             other[:, -1] = 1.0
         targets = sp.csr_matrix((target, matrix.indices, matrix.indptr), matrix.shape) @ other
-        return solve_rows_cg(gram, np.ones(matrix.nnz), matrix, targets, X, other, cg_steps)
+        return _solve_rows_cg(gram, np.ones(matrix.nnz), matrix, targets, X, other, cg_steps)
 
     def predict(self, users, items) -> np.ndarray:
         r"""Predicted ratings :math:`\hat r_{ui}` for the pairs ``(users[n], items[n])``."""

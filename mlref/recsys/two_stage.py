@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from mlref._validation import check_array_1d, check_positive_int
+from mlref._validation import as_array, check_array_1d, check_positive_int
 from mlref.metrics.retrieval import top_k_items
+from mlref.recsys._base import check_user_items
 
 __all__ = ["build_candidates", "merge_candidates", "top_k_per_user"]
 
@@ -47,7 +49,7 @@ def merge_candidates(candidate_lists: dict, *, n_items: int) -> pd.DataFrame:
         raise ValueError("candidate_lists must be a non-empty dict {retriever name: id matrix}")
     arrays = {}
     for name, ids in candidate_lists.items():
-        arr = np.asarray(ids)
+        arr = as_array(ids, f"candidate_lists[{name!r}]", None)
         if arr.ndim != 2 or arr.dtype.kind not in "iu":
             raise ValueError(f"candidate_lists[{name!r}] must be a 2-D integer array of item ids")
         if arr.size and (arr.max() >= n_items or arr.min() < -1):
@@ -100,6 +102,8 @@ def top_k_per_user(user_row, item, score, *, n_users: int, k: int) -> np.ndarray
         raise ValueError("user_row, item and score must have the same length")
     if user_row.min() < 0 or user_row.max() >= n_users:
         raise ValueError(f"user_row must lie in 0..{n_users - 1}")
+    if item.min() < 0:
+        raise ValueError("item holds a negative id; item ids are 0..n_items-1 (-1 marks padding)")
     order = np.lexsort((item, -score, user_row))
     u, i = user_row[order], item[order]
     position = np.arange(u.size) - np.searchsorted(u, u, side="left")
@@ -134,13 +138,34 @@ def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, tra
         ``item_log_count`` (log 1 + training ratings of the item), ``item_mean_rating`` and
         ``user_log_count`` (log 1 + the user's training ratings).
     """
+    if not isinstance(retrievers, dict) or not retrievers:
+        raise ValueError("retrievers must be a non-empty dict {name: fitted recommender}")
+    for name, model in retrievers.items():
+        if not callable(getattr(model, "score_items", None)):
+            raise ValueError(
+                f"retrievers[{name!r}] has no score_items(users) method; pass fitted models"
+            )
     n_per_retriever = check_positive_int(n_per_retriever, "n_per_retriever")
     users = check_array_1d(users, "users", dtype=np.int64)
+    train = check_user_items(train, "train")
+    n_items = train.shape[1]
+    if users.min() < 0 or users.max() >= train.shape[0]:
+        raise ValueError(f"users must lie in 0..{train.shape[0] - 1}, the rows of train")
+    if not sp.issparse(seen) or seen.shape != (users.size, n_items):
+        raise ValueError(
+            f"seen must be a scipy.sparse matrix of shape (len(users), train's n_items) = "
+            f"{(users.size, n_items)}, got {getattr(seen, 'shape', type(seen).__name__)}"
+        )
     scores = {name: model.score_items(users) for name, model in retrievers.items()}
+    for name, score in scores.items():
+        if np.shape(score) != (users.size, n_items):
+            raise ValueError(
+                f"retrievers[{name!r}] scores shape {np.shape(score)}, expected "
+                f"{(users.size, n_items)}: fit every retriever on train's items"
+            )
     lists = {
         name: top_k_items(score, n_per_retriever, exclude=seen) for name, score in scores.items()
     }
-    n_items = train.shape[1]
     frame = merge_candidates(lists, n_items=n_items)
     rows, items = frame["user_row"].to_numpy(), frame["item"].to_numpy()
     for name, score in scores.items():
