@@ -194,7 +194,9 @@ def test_ivf_bad_input():
     index = IVFIndex(4, n_probe=2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="k must be an integer >= 1"):
         index.search(X[:2], 0)
-    with pytest.raises(ValueError, match="dimension 3 but the index was fitted on dimension 4"):
+    with pytest.raises(
+        ValueError, match="queries has 3 features, but IVFIndex is expecting 4 features"
+    ):
         index.search(X[:2, :3], 1)
     with pytest.raises(ValueError, match="NaN"):
         index.search(np.full((1, 4), np.nan), 1)

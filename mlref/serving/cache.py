@@ -17,7 +17,8 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
-from mlref._validation import check_array_1d, check_positive_int
+from mlref._validation import check_positive_int
+from mlref.serving._checks import as_int64_1d
 
 __all__ = ["LRUCache", "lru_hit_rates"]
 
@@ -124,8 +125,8 @@ def lru_hit_rates(stream, capacities) -> np.ndarray:
     >>> lru_hit_rates([1, 2, 1, 3, 2, 1], [1, 2, 3]).round(3).tolist()
     [0.0, 0.167, 0.5]
     """
-    keys = check_array_1d(stream, "stream", dtype=np.int64)
-    sizes = check_array_1d(capacities, "capacities", dtype=np.int64)
+    keys = as_int64_1d(stream, "stream")
+    sizes = as_int64_1d(capacities, "capacities")
     for c in sizes:
         check_positive_int(int(c), "capacities")
     distances = _stack_distances(keys)

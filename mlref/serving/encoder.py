@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_positive_int, check_random_state
+from mlref._validation import as_array, check_positive_int, check_random_state
+from mlref.serving._checks import as_float32
 
 __all__ = ["TransformerEncoder"]
 
@@ -109,6 +110,9 @@ class TransformerEncoder:
     def flops(seq_len: int, *, n_layers: int = 12, hidden: int = 768, ffn: int = 3072) -> int:
         """FLOPs (2 per multiply–add) of one sequence through the encoder layers."""
         L = check_positive_int(seq_len, "seq_len")
+        n_layers = check_positive_int(n_layers, "n_layers")
+        hidden = check_positive_int(hidden, "hidden")
+        ffn = check_positive_int(ffn, "ffn")
         per_layer = 8 * L * hidden**2 + 4 * L**2 * hidden + 4 * L * hidden * ffn
         return n_layers * per_layer
 
@@ -132,16 +136,20 @@ class TransformerEncoder:
         Raises
         ------
         ValueError
-            If ``x`` is not 3-D with last dimension ``hidden`` or holds NaN/inf.
+            If ``x`` is not 3-D with last dimension ``hidden``, is empty, or holds NaN/inf or
+            values beyond the float32 range.
         """
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim != 3 or x.shape[2] != self.hidden:
+        arr = as_array(x, "x", None)
+        if arr.ndim != 3 or arr.shape[2] != self.hidden:
             raise ValueError(
-                f"x must have shape (batch, seq_len, {self.hidden}), got {x.shape}; embed the "
+                f"x must have shape (batch, seq_len, {self.hidden}), got {arr.shape}; embed the "
                 "tokens first"
             )
-        if not np.isfinite(x).all():
-            raise ValueError("x holds NaN or infinite values")
+        if arr.size == 0:
+            raise ValueError(
+                f"x is empty (shape {arr.shape}); pass at least one sequence of one token"
+            )
+        x = as_float32(arr.reshape(-1, self.hidden), "x").reshape(arr.shape)
         for layer in self.layers:
             x = _layer_norm(x + self.attention(x, layer))
             hidden = _gelu(x @ layer["w_1"] + layer["b_1"])

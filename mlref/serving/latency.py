@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mlref._validation import check_array_1d, check_positive_int
+from mlref.serving._checks import as_int64_1d
 
 __all__ = [
     "SOURCE_BUDGET_MS",
@@ -96,7 +97,8 @@ def run_stages(requests, stages: Sequence[tuple[str, Callable]]) -> tuple[list, 
     ------
     ValueError
         If there are no stages, names repeat or one is ``"total"``, or a stage is not callable,
-        or there are no requests.
+        or there are no requests (or ``requests`` is a string, which would be served one
+        character at a time).
 
     Examples
     --------
@@ -105,6 +107,11 @@ def run_stages(requests, stages: Sequence[tuple[str, Callable]]) -> tuple[list, 
     >>> outputs, list(timings.columns)
     ([3, 5], ['double', 'inc', 'total'])
     """
+    if isinstance(requests, str | bytes):
+        raise ValueError(
+            f"requests is a string ({requests[:20]!r}), which would be served one character at "
+            "a time; pass a list of requests, e.g. [query]"
+        )
     names = [name for name, _ in stages]
     if not names:
         raise ValueError("stages is empty; pass at least one (name, callable) pair")
@@ -192,15 +199,22 @@ def throughput_by_batch_size(
     Raises
     ------
     ValueError
-        If a batch size or ``repeats`` is < 1, or ``X`` has fewer rows than a batch.
+        If ``predict`` is not callable, ``X`` is a string, ``batch_sizes`` is not a non-empty
+        1-D array of integers, a batch size or ``repeats`` is < 1, or ``X`` has fewer rows than
+        a batch.
     """
+    if not callable(predict):
+        raise ValueError(f"predict must be callable (a model's predict method), got {predict!r}")
+    if isinstance(X, str | bytes):
+        raise ValueError(f"X is a string ({X[:20]!r}); pass the rows to score")
+    sizes = as_int64_1d(batch_sizes, "batch_sizes")
     repeats = check_positive_int(repeats, "repeats")
     n_total = len(X) if n_rows is None else check_positive_int(n_rows, "n_rows")
     if n_total > len(X):
         raise ValueError(f"n_rows={n_total} exceeds the {len(X)} rows of X")
     records = []
-    for size in batch_sizes:
-        size = check_positive_int(int(size), "batch_sizes")
+    for size in sizes.tolist():
+        size = check_positive_int(size, "batch_sizes")
         if size > n_total:
             raise ValueError(f"batch size {size} exceeds the {n_total} rows scored; lower it")
         n_batches = n_total // size

@@ -29,9 +29,16 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from mlref._validation import check_array_1d, check_positive_int, check_random_state
+from mlref._validation import (
+    check_array_2d,
+    check_n_features,
+    check_positive_int,
+    check_random_state,
+    check_same_length,
+)
 from mlref.features.text import BM25, tokenize_many
 from mlref.ltr.xgboost_ranker import fit_xgboost_ranker
+from mlref.serving._checks import as_float32, as_int64_1d
 
 __all__ = ["FEATURE_NAMES", "SearchService", "ndcg_of_lists"]
 
@@ -82,16 +89,29 @@ def ndcg_of_lists(market, query_ids, lists, *, k: int = 10) -> np.ndarray:
     -------
     numpy.ndarray of shape (n_queries,)
         NaN for a query with no relevant product in the catalogue.
+
+    Raises
+    ------
+    ValueError
+        If ``lists`` is not a 2-D array of product ids (or ``-1``) with one row per query and at
+        least ``k`` columns, or an id is out of range.
     """
     k = check_positive_int(k, "k")
-    q = check_array_1d(query_ids, "query_ids", dtype=np.int64)
-    top = np.asarray(lists, dtype=np.int64)
-    if top.ndim != 2 or top.shape[0] != q.size or top.shape[1] < k:
+    q = as_int64_1d(query_ids, "query_ids")
+    listed = check_array_2d(lists, "lists")
+    check_same_length(query_ids=q, lists=listed)
+    n_products = len(market.products)
+    if (listed != np.round(listed)).any() or (listed < -1).any() or (listed >= n_products).any():
         raise ValueError(
-            f"lists must have shape ({q.size}, >= {k}), got {top.shape}; pass one ranked list "
-            "per query"
+            f"lists must hold product ids in [0, {n_products}) or -1 for an empty slot; pass "
+            "the ids the ranker returned"
         )
-    top = top[:, :k]
+    if listed.shape[1] < k:
+        raise ValueError(
+            f"lists has {listed.shape[1]} columns, fewer than k={k}; pass at least k products "
+            "per query or lower k"
+        )
+    top = listed[:, :k].astype(np.int64)
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     grades = market.true_relevance(q[:, None], np.maximum(top, 0)).astype(np.float64)
     dcg = ((2.0**grades - 1) * (top >= 0)) @ discount
@@ -122,6 +142,8 @@ class SearchService:
     ----------
     bm25_ : BM25
     ranker_ : xgboost.XGBRanker
+    n_features_in_ : int
+        ``len(FEATURE_NAMES)``, the columns :meth:`score` expects.
     document_features_ : numpy.ndarray of float32 of shape (n_products, 9)
         The feature store's per-product rows.
 
@@ -245,7 +267,7 @@ class SearchService:
                 "at least as many products as the page shows"
             )
         self._build_index()
-        q_ids = check_array_1d(train_query_ids, "train_query_ids", dtype=np.int64)
+        q_ids = as_int64_1d(train_query_ids, "train_query_ids")
         for q in np.unique(q_ids):
             self._check_query(int(q))
         rng = check_random_state(self.random_state)
@@ -265,6 +287,7 @@ class SearchService:
             np.vstack(X), np.concatenate(y), np.concatenate(group), **params
         )
         self.n_trees_ = params["n_estimators"]
+        self.n_features_in_ = len(FEATURE_NAMES)
         return self
 
     # ----- online: the four stages ---------------------------------------------------------
@@ -295,13 +318,22 @@ class SearchService:
         ).astype(np.float32)
         return np.hstack([match, self.document_features_[p]])
 
-    def score(self, features: np.ndarray) -> np.ndarray:
-        """Ranker scores of feature rows (all trees)."""
+    def score(self, features) -> np.ndarray:
+        """Ranker scores of feature rows (all trees).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            If ``features`` is not a finite 2-D array with the :data:`FEATURE_NAMES` columns.
+        """
         if not hasattr(self, "ranker_"):
             raise NotFittedError(
                 "This SearchService is not fitted yet; call fit(train_query_ids) first"
             )
-        return self.ranker_.predict(features)
+        X = check_n_features(as_float32(features, "features"), self, "features")
+        return self.ranker_.predict(X)
 
     def top_results(self, product_ids, scores) -> tuple[np.ndarray, np.ndarray]:
         """The best ``n_results`` (score descending, smaller id first on ties)."""

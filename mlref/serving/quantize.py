@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlref._validation import check_array_2d, check_option
+from mlref._validation import as_array, check_array_1d, check_option
+from mlref.serving._checks import as_float32
 
 __all__ = ["QuantizedMLP", "dequantize_int8", "int8_matmul", "quantize_int8"]
 
@@ -66,7 +67,7 @@ def quantize_int8(x, *, axis: int = 1) -> tuple[np.ndarray, np.ndarray]:
     [0.504, -1.0, 0.252]
     """
     check_option(axis, "axis", _AXES)
-    arr = check_array_2d(x, "x", dtype=np.float32)
+    arr = as_float32(x, "x")
     peak = np.abs(arr).max(axis=axis)
     scales = np.where(peak > 0, peak / _MAX_CODE, 1.0).astype(np.float32)
     shaped = scales[:, None] if axis == 1 else scales[None, :]
@@ -144,7 +145,7 @@ def int8_matmul(x, codes, scales) -> np.ndarray:
     [[1.01, 2.98]]
     """
     codes, scales = _check_codes(codes, scales, 0)
-    arr = check_array_2d(x, "x", dtype=np.float32)
+    arr = as_float32(x, "x")
     if arr.shape[1] != codes.shape[0]:
         raise ValueError(
             f"x has {arr.shape[1]} columns but codes has {codes.shape[0]} rows; x @ W needs "
@@ -156,21 +157,21 @@ def int8_matmul(x, codes, scales) -> np.ndarray:
 
 
 def _check_codes(codes, scales, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.asarray(codes)
+    codes = as_array(codes, "codes", None)
     if codes.ndim != 2 or codes.dtype != np.int8:
         raise ValueError(
             f"codes must be a 2-D int8 array from quantize_int8, got dtype {codes.dtype} and "
             f"shape {codes.shape}"
         )
-    scales = np.asarray(scales, dtype=np.float32)
+    if codes.size == 0:
+        raise ValueError(f"codes is empty (shape {codes.shape}); quantize a non-empty matrix")
+    scales = as_float32(scales, "scales", check_array_1d)
     expected = codes.shape[1 - axis]
     if scales.shape != (expected,):
         raise ValueError(
             f"scales must have shape ({expected},) (one per {'row' if axis == 1 else 'column'} "
             f"of codes), got {scales.shape}"
         )
-    if not np.isfinite(scales).all():
-        raise ValueError("scales holds NaN or infinite values; quantize again")
     return codes, scales
 
 
@@ -227,7 +228,7 @@ class QuantizedMLP:
         """Logits; ``mode="int8"``: int8 × int8 products (:func:`int8_matmul`); ``"weights"``:
         float32 activations times dequantized weights (weight-only quantization)."""
         check_option(mode, "mode", self._MODES)
-        h = check_array_2d(X, "X", dtype=np.float32)
+        h = as_float32(X, "X")
         if h.shape[1] != self.layers_[0][0].shape[0]:
             raise ValueError(
                 f"X has {h.shape[1]} features, but the model was fitted with "

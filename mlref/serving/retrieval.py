@@ -27,12 +27,13 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from mlref._validation import (
-    check_array_2d,
+    check_n_features,
     check_option,
     check_positive_int,
     check_random_state,
 )
 from mlref.features.text import top_k_rows
+from mlref.serving._checks import as_float32
 from mlref.serving.quantize import quantize_int8
 
 __all__ = ["IVFIndex", "exact_top_k", "kmeans"]
@@ -44,7 +45,7 @@ _SCORE_CELLS = 2**24
 
 
 def _as_vectors(x, name: str) -> np.ndarray:
-    return check_array_2d(x, name, dtype=np.float32)
+    return as_float32(x, name)
 
 
 def _normalize(x: np.ndarray, name: str) -> np.ndarray:
@@ -386,12 +387,7 @@ class IVFIndex(BaseEstimator):
                 f"n_probe={n_probe} exceeds n_lists={n_lists}; use at most n_lists (which scans "
                 "every list, i.e. exact search)"
             )
-        Q = _as_vectors(queries, "queries")
-        if Q.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"queries have dimension {Q.shape[1]} but the index was fitted on dimension "
-                f"{self.n_features_in_}; embed queries with the same model"
-            )
+        Q = check_n_features(_as_vectors(queries, "queries"), self, "queries")
         k = _check_k(k, self.ids_.shape[0])
         if self.metric == "cosine":
             Q = _normalize(Q, "queries")
