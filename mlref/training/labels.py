@@ -44,8 +44,8 @@ def implicit_labels(clicked, added_to_cart=None, ordered=None) -> np.ndarray:
     for name, values in (("added_to_cart", added_to_cart), ("ordered", ordered)):
         if values is None:
             continue
-        check_same_length(clicked=clicked, **{name: values})
         arr = check_binary(values, name)
+        check_same_length(clicked=steps[0], **{name: arr})
         if np.any(arr > steps[-1]):
             raise ValueError(
                 f"{name} is 1 where the previous funnel step is 0; the funnel must be nested "
@@ -63,12 +63,12 @@ def hybrid_labels(explicit, implicit, judged) -> np.ndarray:
     >>> hybrid_labels([3, 0, 2], [1, 1, 0], [True, True, False]).tolist()
     [3, 0, 0]
     """
-    check_same_length(explicit=explicit, implicit=implicit, judged=judged)
     explicit = check_array_1d(explicit, "explicit")
     implicit = check_array_1d(implicit, "implicit")
-    judged = np.asarray(judged)
+    judged = check_array_1d(judged, "judged", dtype=None)
     if judged.dtype != bool:
         raise ValueError("judged must be a boolean mask (True where raters graded the row)")
+    check_same_length(explicit=explicit, implicit=implicit, judged=judged)
     for name, arr in (("explicit", explicit), ("implicit", implicit)):
         if np.any((arr < 0) | (arr > 3) | (arr != np.round(arr))):
             raise ValueError(f"{name} must hold grades 0, 1, 2 or 3")

@@ -30,12 +30,15 @@ weighting (:func:`ipw_labels`) turns clicks into unbiased (but noisier) relevanc
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from mlref._validation import (
+    as_array,
     check_array_1d,
     check_array_2d,
     check_binary,
@@ -55,20 +58,48 @@ __all__ = [
 ]
 
 
+# Deeper than any ranked list; the estimators allocate one cell per position up to the largest.
+_MAX_POSITION = 1_000_000
+
+
 def _check_positions(position, name: str = "position") -> np.ndarray:
     pos = check_array_1d(position, name)
     if np.any(pos < 1) or np.any(pos != np.round(pos)):
         raise ValueError(f"{name} must hold 1-based integer positions (1, 2, ...)")
+    if pos.max() > _MAX_POSITION:
+        raise ValueError(
+            f"{name} holds {pos.max():g}, deeper than any ranked list (at most "
+            f"{_MAX_POSITION:,}); pass the 1-based rank of each row in its list"
+        )
     return pos.astype(np.int64)
 
 
-def _check_log(position, clicked, **keys):
-    if len(np.asarray(position)) == 0:
-        raise ValueError("the click log is empty; pass at least one impression")
-    check_same_length(position=position, clicked=clicked, **keys)
+def _check_ids(ids, name: str) -> np.ndarray:
+    """A 1-D, non-empty array of ids (numbers or strings) with none missing."""
+    if isinstance(ids, str | bytes):
+        raise ValueError(f"{name} must be an array of ids, one per row, got a string {ids!r}")
+    arr = as_array(ids, name, None)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one id per row), got an array of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass one id per logged row")
+    if arr.dtype.kind not in "biufUO":
+        raise ValueError(f"{name} must hold ids (numbers or strings), got dtype {arr.dtype}")
+    missing = (arr.dtype.kind == "f" and not np.isfinite(arr).all()) or (
+        arr.dtype.kind == "O" and pd.isna(arr).any()
+    )
+    if missing:
+        raise ValueError(f"{name} holds missing (NaN/None) or infinite ids; drop those rows first")
+    return arr
+
+
+def _check_log(position, clicked, **ids):
+    """Positions, clicks and id columns of a click log, each checked, all of one length."""
     pos = _check_positions(position)
     clicks = check_binary(clicked, "clicked").astype(np.float64)
-    return pos, clicks
+    checked = {name: _check_ids(values, name) for name, values in ids.items()}
+    check_same_length(position=pos, clicked=clicks, **checked)
+    return pos, clicks, checked
 
 
 def _as_series(theta: np.ndarray) -> pd.Series:
@@ -106,14 +137,16 @@ def randomize_top_k(search_id, position, *, k: int, share: float, random_state=N
     >>> sorted(new[:2].tolist()), new[2].item(), rand.all().item()
     ([1, 2], 3, True)
     """
-    check_same_length(search_id=search_id, position=position)
+    search_id = _check_ids(search_id, "search_id")
     pos = _check_positions(position)
-    k = check_positive_int(k, "k")
-    if k < 2:
-        raise ValueError(f"k must be >= 2 (shuffling one position changes nothing), got {k}")
+    check_same_length(search_id=search_id, position=pos)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2:
+        raise ValueError(
+            f"k must be >= 2, a whole number (shuffling one position changes nothing), got {k!r}"
+        )
     share = check_real(share, "share", low=0.0, high=1.0, low_inclusive=False)
     rng = check_random_state(random_state)
-    searches, inverse = np.unique(np.asarray(search_id), return_inverse=True)
+    searches, inverse = np.unique(search_id, return_inverse=True)
     chosen = rng.random(len(searches)) < share
     randomized = chosen[inverse]
     movable = randomized & (pos <= k)
@@ -148,7 +181,7 @@ def propensity_from_randomization(position, clicked, *, k: int) -> pd.Series:
     >>> propensity_from_randomization([1, 1, 2, 2], [1, 1, 1, 0], k=2).tolist()
     [1.0, 0.5]
     """
-    pos, clicks = _check_log(position, clicked)
+    pos, clicks, _ = _check_log(position, clicked)
     k = check_positive_int(k, "k")
     top = pos <= k
     n = np.bincount(pos[top], minlength=k + 1)[1:]
@@ -202,14 +235,13 @@ def propensity_from_interventions(
         If the log is empty, or some position shares no clicked (query, document) pair with
         the others (then it cannot be linked: the rankings never disagreed there).
     """
-    pos, clicks = _check_log(position, clicked, query_id=query_id, product_id=product_id)
+    pos, clicks, ids = _check_log(position, clicked, query_id=query_id, product_id=product_id)
     n_pos = (
         int(pos.max()) if n_positions is None else check_positive_int(n_positions, "n_positions")
     )
     keep = pos <= n_pos
-    pair = pd.MultiIndex.from_arrays(
-        [np.asarray(query_id)[keep], np.asarray(product_id)[keep]]
-    ).factorize()[0]
+    kept_ids = [ids["query_id"][keep], ids["product_id"][keep]]
+    pair = pd.MultiIndex.from_arrays(kept_ids).factorize()[0]
     table = (
         pd.DataFrame({"pair": pair, "k": pos[keep], "c": clicks[keep]})
         .groupby(["pair", "k"], sort=False)["c"]
@@ -336,7 +368,7 @@ def propensity_em(
     >>> res.propensity.round(2).tolist()
     [1.0, 0.49, 0.34, 0.26, 0.21]
     """
-    pos, clicks = _check_log(position, clicked, query_id=query_id, product_id=product_id)
+    pos, clicks, ids = _check_log(position, clicked, query_id=query_id, product_id=product_id)
     n_iter = check_positive_int(n_iter, "n_iter")
     tol = check_real(tol, "tol", low=0.0, low_inclusive=False)
     if (X is None) != (relevance_model is None):
@@ -345,7 +377,12 @@ def propensity_em(
         X = check_array_2d(X, "X")
         if X.shape[0] != len(pos):
             raise ValueError(f"X has {X.shape[0]} rows but the log has {len(pos)}; align them")
-    pair = pd.MultiIndex.from_arrays([np.asarray(query_id), np.asarray(product_id)]).factorize()[0]
+        if not all(hasattr(relevance_model, m) for m in ("fit", "predict_proba")):
+            raise TypeError(
+                "relevance_model must be a classifier with fit(X, y, sample_weight=...) and "
+                f"predict_proba, got {type(relevance_model).__name__}"
+            )
+    pair = pd.MultiIndex.from_arrays([ids["query_id"], ids["product_id"]]).factorize()[0]
     n_pos = int(pos.max())
     at_k = np.bincount(pos, minlength=n_pos + 1)[1:].astype(np.float64)
     per_pair = np.bincount(pair).astype(np.float64)
@@ -409,9 +446,9 @@ def ipw_labels(clicked, propensity, *, clip: float | None = None) -> np.ndarray:
     >>> ipw_labels([1, 0, 1], [1.0, 0.5, 0.1], clip=0.2).tolist()
     [1.0, 0.0, 5.0]
     """
-    check_same_length(clicked=clicked, propensity=propensity)
     clicks = check_binary(clicked, "clicked").astype(np.float64)
     theta = check_array_1d(propensity, "propensity")
+    check_same_length(clicked=clicks, propensity=theta)
     if np.any(theta <= 0) or np.any(theta > 1):
         raise ValueError(
             "propensity must lie in (0, 1]: it is an examination probability; a propensity of 0 "

@@ -27,6 +27,7 @@ import numpy as np
 
 from mlref._validation import (
     check_array_1d,
+    check_array_2d,
     check_binary,
     check_option,
     check_positive_int,
@@ -147,9 +148,13 @@ def sample_negatives(
     if strategy == "hard":
         if scores is None:
             raise ValueError("strategy='hard' needs scores (n_examples, n_items) from the model")
-        s = np.array(scores, dtype=np.float64)
-        if s.shape != (n, n_items) or not np.all(np.isfinite(s)):
-            raise ValueError(f"scores must be a finite array of shape ({n}, {n_items})")
+        # A copy: the positives are masked in place.
+        s = check_array_2d(scores, "scores").copy()
+        if s.shape != (n, n_items):
+            raise ValueError(
+                f"scores has shape {s.shape}, but positives has {n} examples and n_items is "
+                f"{n_items}; pass scores of shape ({n}, {n_items}), one row per example"
+            )
         s[np.arange(n), pos] = -np.inf
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable")
@@ -161,13 +166,26 @@ def sample_negatives(
         if pop.size != n_items or np.any(pop < 0) or pop.sum() == 0:
             raise ValueError(f"popularity must hold {n_items} non-negative counts, not all zero")
         weight = pop ** check_real(power, "power", low=0.0)
+        if not np.isfinite(weight.sum()):
+            raise ValueError(
+                "popularity ** power overflows to infinity; pass counts (or rescale popularity, "
+                "e.g. divide it by its maximum)"
+            )
+        drawable = weight > 0
+        if drawable.sum() == 1 and drawable[pos].any():
+            raise ValueError(
+                f"popularity gives weight only to item {int(np.flatnonzero(drawable)[0])}, a "
+                "positive: there is no negative to draw; pass counts for the other items too"
+            )
     else:
         weight = np.ones(n_items)
-    prob = weight / weight.sum()
-    draws = rng.choice(n_items, size=(n, k), p=prob)
-    # Redraw the rare collisions with the example's own positive.
-    clash = draws == pos[:, None]
-    while clash.any():
-        draws[clash] = rng.choice(n_items, size=int(clash.sum()), p=prob)
-        clash = draws == pos[:, None]
+    draws = rng.choice(n_items, size=(n, k), p=weight / weight.sum())
+    # A draw of the example's own positive is redrawn from the distribution without it (exact,
+    # and it ends even when the positive holds nearly all the weight).
+    rows, cols = np.nonzero(draws == pos[:, None])
+    for item in np.unique(pos[rows]):
+        at = pos[rows] == item
+        rest = weight.copy()
+        rest[item] = 0.0
+        draws[rows[at], cols[at]] = rng.choice(n_items, size=int(at.sum()), p=rest / rest.sum())
     return draws

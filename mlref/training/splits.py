@@ -14,10 +14,12 @@ afternoon in test.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_positive_int
+from mlref._validation import check_array_1d, check_positive_int, check_same_length
 
 __all__ = ["day_split", "retraining_evaluation", "time_series_folds"]
 
@@ -26,7 +28,19 @@ def _check_days(day) -> np.ndarray:
     d = check_array_1d(day, "day")
     if np.any(d != np.round(d)):
         raise ValueError("day must hold whole day numbers (0, 1, 2, ...)")
+    # Beyond 2**53 a float no longer holds every whole number: not a day count.
+    if np.abs(d).max() > 2**53:
+        raise ValueError(
+            f"day holds {d[np.argmax(np.abs(d))]:g}, not a day number; pass whole days (e.g. "
+            "days since the first log date), not timestamps"
+        )
     return d.astype(np.int64)
+
+
+def _check_day_number(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer day number, got {value!r}")
+    return int(value)
 
 
 def day_split(day, *, train_days: int = 60, valid_days: int = 15):
@@ -91,10 +105,9 @@ def time_series_folds(day, *, n_splits: int = 5, gap: int = 0):
     [([0, 1], [2]), ([0, 1, 2], [3]), ([0, 1, 2, 3], [4])]
     """
     d = _check_days(day)
-    n_splits = check_positive_int(n_splits, "n_splits")
-    if n_splits < 2:
-        raise ValueError(f"n_splits must be >= 2, got {n_splits}")
-    if isinstance(gap, bool) or not isinstance(gap, int | np.integer) or gap < 0:
+    if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+        raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}")
+    if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or gap < 0:
         raise ValueError(f"gap must be an integer >= 0 (days), got {gap!r}")
     days = np.unique(d)
     if len(days) < n_splits + 1:
@@ -124,7 +137,7 @@ def retraining_evaluation(
     Parameters
     ----------
     day : array-like of int, shape (n_rows,)
-    y : array-like, shape (n_rows,)
+    y : array-like of numbers, shape (n_rows,)
         Labels (passed through to ``fit_predict`` and ``metric``).
     fit_predict : callable ``(train_rows, test_rows) -> scores``
         Fits a model on the rows ``train_rows`` (integer indices) and returns scores for
@@ -157,16 +170,17 @@ def retraining_evaluation(
     2    8          0           8    1.5
     """
     d = _check_days(day)
-    labels = np.asarray(y)
-    if labels.shape[0] != d.shape[0]:
-        raise ValueError(f"y has {labels.shape[0]} rows but day has {d.shape[0]}; align them")
+    labels = check_array_1d(y, "y", dtype=None)
+    check_same_length(day=d, y=labels)
+    for name, function in (("fit_predict", fit_predict), ("metric", metric)):
+        if not callable(function):
+            raise TypeError(f"{name} must be a callable, got {type(function).__name__}")
     every = check_positive_int(every, "every")
     window = check_positive_int(window, "window")
-    if (
-        not (isinstance(start, int | np.integer) and isinstance(end, int | np.integer))
-        or end <= start
-    ):
-        raise ValueError(f"start and end must be integers with start < end, got {start!r}, {end!r}")
+    start = _check_day_number(start, "start")
+    end = _check_day_number(end, "end")
+    if end <= start:
+        raise ValueError(f"end must be after start, got start={start} and end={end}")
     rows = []
     for trained_at in range(start, end, every):
         train = np.flatnonzero((d >= trained_at - window) & (d < trained_at))
@@ -177,6 +191,11 @@ def retraining_evaluation(
         test_days = range(trained_at, min(trained_at + every, end))
         test = np.flatnonzero((d >= test_days[0]) & (d <= test_days[-1]))
         scores = np.asarray(fit_predict(train, test))
+        if scores.shape != test.shape:
+            raise ValueError(
+                f"fit_predict returned scores of shape {scores.shape} for {test.size} test rows; "
+                "return one score per row of test_rows"
+            )
         for t in test_days:
             on_day = d[test] == t
             if on_day.any():
