@@ -24,6 +24,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from mlref._validation import (
+    as_array,
     check_bool,
     check_option,
     check_positive_int,
@@ -57,6 +58,62 @@ def _check_level(value, name: str) -> float:
     if value >= 1.0:
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}")
     return value
+
+
+def _check_counts(unit: str, **counts) -> list[np.ndarray]:
+    """Successes and trials as float arrays broadcast to one shape, each checked by its name.
+
+    Counts must be finite whole numbers >= 0 (a fractional count usually means a rate was
+    passed where a count belongs); ``unit`` names what one element is: "experiment", or
+    "look" for cumulative counts, which must also have one value per look on the last axis.
+    """
+    checked = {}
+    for name, value in counts.items():
+        arr = as_array(value, name, None)
+        if arr.dtype.kind not in "iuf":
+            raise ValueError(f"{name} must hold counts (numbers), got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+        if arr.size == 0:
+            raise ValueError(f"{name} is empty; pass at least one {unit}")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} holds NaN or infinite values; pass finite counts")
+        if np.any(arr < 0):
+            raise ValueError(f"{name} must be >= 0, got a negative count")
+        if np.any(arr != np.floor(arr)):
+            raise ValueError(
+                f"{name} holds fractional values; pass whole counts of users, not rates"
+            )
+        if unit == "look" and arr.ndim == 0:
+            raise ValueError(
+                f"{name} must be an array with one cumulative count per look along its last "
+                "axis; pass at least one look"
+            )
+        checked[name] = arr
+    if unit == "look":
+        looks = {name: arr.shape[-1] for name, arr in checked.items()}
+        if len(set(looks.values())) > 1:
+            described = ", ".join(f"{name} has {k}" for name, k in looks.items())
+            raise ValueError(
+                f"the number of looks (last axis) differs: {described}; pass one cumulative "
+                "count per look in each"
+            )
+    try:
+        return np.broadcast_arrays(*checked.values())
+    except ValueError:
+        shapes = ", ".join(f"{name} {arr.shape}" for name, arr in checked.items())
+        raise ValueError(
+            f"{', '.join(checked)} must broadcast to one shape, got {shapes}; pass one count "
+            f"per {unit} in each"
+        ) from None
+
+
+def _check_successes(x_a, n_a, x_b, n_b) -> None:
+    for arm, x, n in (("a", x_a, n_a), ("b", x_b, n_b)):
+        if np.any(x > n):
+            raise ValueError(
+                f"successes_{arm} exceeds n_{arm} in {int(np.sum(x > n))} place(s); successes "
+                "cannot exceed trials"
+            )
 
 
 def _treatment_rate(baseline_rate, min_detectable_effect, relative) -> tuple[float, float]:
@@ -224,18 +281,12 @@ def two_proportion_ztest(
     """
     check_option(alternative, "alternative", _ALTERNATIVES)
     check_bool(pooled, "pooled")
-    arrays = [np.asarray(v) for v in (successes_a, n_a, successes_b, n_b)]
-    names = ("successes_a", "n_a", "successes_b", "n_b")
-    for name, arr in zip(names, arrays, strict=True):
-        if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must hold finite counts, got {arr!r}")
-        if np.any(arr < 0):
-            raise ValueError(f"{name} must be >= 0, got a negative count")
-    x_a, n_a, x_b, n_b = np.broadcast_arrays(*(a.astype(np.float64) for a in arrays))
+    x_a, n_a, x_b, n_b = _check_counts(
+        "experiment", successes_a=successes_a, n_a=n_a, successes_b=successes_b, n_b=n_b
+    )
     if np.any(n_a < 1) or np.any(n_b < 1):
         raise ValueError("n_a and n_b must be >= 1 (each arm needs at least one trial)")
-    if np.any(x_a > n_a) or np.any(x_b > n_b):
-        raise ValueError("successes cannot exceed trials; check successes_a <= n_a, b <= n_b")
+    _check_successes(x_a, n_a, x_b, n_b)
     p_a, p_b = x_a / n_a, x_b / n_b
     if pooled:
         p = (x_a + x_b) / (n_a + n_b)
@@ -357,18 +408,14 @@ def msprt_p_values(successes_a, n_a, successes_b, n_b, *, tau: float) -> np.ndar
     [0.876, 0.318, 0.1]
     """
     tau = check_real(tau, "tau", low=0.0, low_inclusive=False)
-    arrays = [np.asarray(v, dtype=np.float64) for v in (successes_a, n_a, successes_b, n_b)]
-    x_a, n_a, x_b, n_b = np.broadcast_arrays(*arrays)
-    if x_a.ndim == 0 or x_a.shape[-1] == 0:
-        raise ValueError("pass at least one look: counts must be arrays with a last axis >= 1")
-    if not all(np.all(np.isfinite(a)) for a in (x_a, n_a, x_b, n_b)):
-        raise ValueError("counts must be finite")
+    x_a, n_a, x_b, n_b = _check_counts(
+        "look", successes_a=successes_a, n_a=n_a, successes_b=successes_b, n_b=n_b
+    )
     if np.any(n_a != n_b):
         raise ValueError("n_a must equal n_b at every look (the mSPRT here assumes balanced arms)")
     if np.any(n_a < 1) or np.any(np.diff(n_a, axis=-1) < 0):
         raise ValueError("n_a must be >= 1 and non-decreasing (cumulative counts per look)")
-    if np.any(x_a < 0) or np.any(x_b < 0) or np.any(x_a > n_a) or np.any(x_b > n_b):
-        raise ValueError("successes must lie between 0 and the trials")
+    _check_successes(x_a, n_a, x_b, n_b)
     p_a, p_b = x_a / n_a, x_b / n_b
     v = p_a * (1 - p_a) + p_b * (1 - p_b)
     n, theta, t2 = n_a, p_b - p_a, tau * tau
@@ -414,6 +461,8 @@ def simulate_peeking(
     check_option(method, "method", ("naive", "bonferroni", "msprt", "fixed"))
     if method == "msprt" and tau is None:
         raise ValueError("method='msprt' needs tau, the prior's standard deviation of the effect")
+    if tau is not None:
+        tau = check_real(tau, "tau", low=0.0, low_inclusive=False)
     n_sim = check_positive_int(n_simulations, "n_simulations")
     rng = check_random_state(random_state)
     x_a = np.cumsum(rng.binomial(m, p1, (n_sim, k)), axis=1)

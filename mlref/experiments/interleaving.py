@@ -24,7 +24,13 @@ import math
 import numpy as np
 from scipy import stats
 
-from mlref._validation import check_positive_int, check_random_state, check_real
+from mlref._validation import (
+    as_array,
+    check_array_1d,
+    check_positive_int,
+    check_random_state,
+    check_real,
+)
 
 __all__ = [
     "balanced_credit",
@@ -36,15 +42,18 @@ __all__ = [
 
 
 def _check_rankings(ranking_a, ranking_b, length):
-    a = np.asarray(ranking_a)
-    b = np.asarray(ranking_b)
+    a = as_array(ranking_a, "ranking_a", None)
+    b = as_array(ranking_b, "ranking_b", None)
     if a.ndim != 2 or a.shape != b.shape or a.shape[0] == 0 or a.shape[1] == 0:
         raise ValueError(
             "ranking_a and ranking_b must be non-empty 2-D arrays of the same shape "
             f"(n_sessions, n_candidates), got {a.shape} and {b.shape}"
         )
-    if a.dtype.kind not in "iu" or b.dtype.kind not in "iu":
-        raise ValueError("rankings must hold integer candidate indices 0..n_candidates-1")
+    for name, r in (("ranking_a", a), ("ranking_b", b)):
+        if r.dtype.kind not in "iu":
+            raise ValueError(
+                f"{name} must hold integer candidate indices 0..n_candidates-1, got dtype {r.dtype}"
+            )
     m = a.shape[1]
     expected = np.arange(m)
     for name, r in (("ranking_a", a), ("ranking_b", b)):
@@ -120,17 +129,35 @@ def team_draft_credit(team, clicks) -> np.ndarray:
     >>> team_draft_credit([[0, 1, 1], [0, 1, 0]], [[1, 1, 1], [1, 0, 0]]).tolist()
     [1, -1]
     """
-    team = np.asarray(team)
-    clicks = _check_clicks(clicks, team.shape)
+    team = _check_matrix(team, "team", "an interleaved list", kinds="biuf")
+    if not np.all((team == 0) | (team == 1)):
+        raise ValueError("team must hold 0 (ranker A picked) or 1 (ranker B picked)")
+    clicks = _check_clicks(clicks, team.shape, "team")
     wins_b = np.sum(clicks * (team == 1), axis=1)
     wins_a = np.sum(clicks * (team == 0), axis=1)
     return np.sign(wins_b - wins_a).astype(np.int8)
 
 
-def _check_clicks(clicks, shape) -> np.ndarray:
-    c = np.asarray(clicks)
+def _check_matrix(x, name: str, row: str, kinds: str = "biu") -> np.ndarray:
+    """A non-empty 2-D array of whole numbers, one row per session."""
+    arr = as_array(x, name, None)
+    if arr.ndim != 2 or arr.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 2-D array, one row per session ({row}), got shape "
+            f"{arr.shape}"
+        )
+    if arr.dtype.kind not in kinds:
+        raise ValueError(f"{name} must hold integers, got dtype {arr.dtype}")
+    return arr
+
+
+def _check_clicks(clicks, shape, like: str) -> np.ndarray:
+    c = as_array(clicks, "clicks", None)
     if c.shape != shape:
-        raise ValueError(f"clicks must have the shape of the shown lists {shape}, got {c.shape}")
+        raise ValueError(
+            f"clicks must have the shape of {like} {shape} (one 0/1 per shown result), got "
+            f"{c.shape}"
+        )
     if c.dtype.kind not in "biuf" or not np.all((c == 0) | (c == 1)):
         raise ValueError("clicks must hold 0/1 values")
     return c.astype(np.int64)
@@ -185,10 +212,25 @@ def balanced_credit(shown, ranking_a, ranking_b, clicks) -> np.ndarray:
     >>> balanced_credit(shown, [[0, 1, 2, 3]], [[1, 0, 3, 2]], [[0, 0, 1, 0]]).tolist()
     [1]
     """
-    shown = np.asarray(shown)
-    a, b, _ = _check_rankings(ranking_a, ranking_b, shown.shape[1])
-    clicks = _check_clicks(clicks, shown.shape)
+    a, b, _ = _check_rankings(ranking_a, ranking_b, None)
     n, m = a.shape
+    shown = _check_matrix(shown, "shown", "the list balanced_interleave returned").astype(np.int64)
+    if shown.shape[0] != n or shown.shape[1] > m:
+        raise ValueError(
+            f"shown has shape {shown.shape}, but ranking_a and ranking_b have {n} sessions of "
+            f"{m} candidates; pass the lists balanced_interleave returned for them"
+        )
+    ordered = np.sort(shown, axis=1)
+    if (
+        ordered[:, 0].min() < 0
+        or ordered[:, -1].max() >= m
+        or np.any(ordered[:, 1:] == ordered[:, :-1])
+    ):
+        raise ValueError(
+            f"each row of shown must hold distinct candidate indices 0..{m - 1}; pass the "
+            "lists balanced_interleave returned"
+        )
+    clicks = _check_clicks(clicks, shown.shape, "shown")
     rows = np.arange(n)
     rank_a = np.empty_like(a)
     rank_b = np.empty_like(b)
@@ -221,9 +263,14 @@ def preference_sample_size(preferences, *, alpha: float = 0.05, power: float = 0
     >>> preference_sample_size([1] * 60 + [-1] * 40 + [0] * 100)
     387
     """
-    d = np.asarray(preferences, dtype=np.float64)
-    if d.ndim != 1 or d.size < 2 or not np.all(np.isfinite(d)):
+    d = check_array_1d(preferences, "preferences")
+    if d.size < 2:
         raise ValueError("preferences must be a 1-D array of at least 2 finite values")
+    if not np.all(np.isin(d, (-1.0, 0.0, 1.0))):
+        raise ValueError(
+            "preferences must hold per-session preferences -1, 0 or +1 (what team_draft_credit "
+            "and balanced_credit return); use sessions_for_power for other outcomes"
+        )
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0, low_inclusive=False)
     power = check_real(power, "power", low=0.0, high=1.0, low_inclusive=False)
     if alpha >= 1 or power >= 1:

@@ -16,7 +16,14 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from mlref._validation import check_option, check_positive_int, check_random_state, check_real
+from mlref._validation import (
+    check_array_1d,
+    check_array_2d,
+    check_option,
+    check_positive_int,
+    check_random_state,
+    check_real,
+)
 from mlref.experiments.interleaving import (
     balanced_credit,
     balanced_interleave,
@@ -79,9 +86,37 @@ def noisy_ranker(table: CandidateTable, noise: float, *, random_state=None) -> n
     -------
     ndarray of shape (n_queries, n_candidates)
     """
+    _check_table(table)
     noise = check_real(noise, "noise", low=0.0)
     rng = check_random_state(random_state)
     return table.relevance + noise * rng.standard_normal(table.relevance.shape)
+
+
+def _check_table(table) -> None:
+    if not isinstance(table, CandidateTable):
+        raise TypeError(
+            f"table must be the CandidateTable that candidate_table returns, got "
+            f"{type(table).__name__}"
+        )
+
+
+def _check_scores(scores, name: str, table: CandidateTable) -> np.ndarray:
+    scores = check_array_2d(scores, name)
+    if scores.shape != table.relevance.shape:
+        raise ValueError(
+            f"{name} has shape {scores.shape}, but table has {table.relevance.shape[0]} queries "
+            f"of {table.relevance.shape[1]} candidates; score every candidate of table, e.g. "
+            "with noisy_ranker(table, ...)"
+        )
+    return scores
+
+
+def _check_length(length, table: CandidateTable) -> int:
+    length = check_positive_int(length, "length")
+    m = table.relevance.shape[1]
+    if length > m:
+        raise ValueError(f"length must be at most the number of candidates {m}, got {length}")
+    return length
 
 
 def _draw_sessions(table, n_sessions, rng):
@@ -123,11 +158,13 @@ def simulate_ab_sessions(
     -------
     ndarray of int, shape (n_sessions,)
     """
+    _check_table(table)
+    scores = _check_scores(scores, "scores", table)
+    length = _check_length(length, table)
+    sigma = check_real(engagement_sigma, "engagement_sigma", low=0.0)
     rng = check_random_state(random_state)
     rows = _draw_sessions(table, n_sessions, rng)
-    length = check_positive_int(length, "length")
     shown = _rankings(scores, rows)[:, :length]
-    sigma = check_real(engagement_sigma, "engagement_sigma", low=0.0)
     return _clicks(market, table, rows, shown, rng, sigma).sum(axis=1)
 
 
@@ -151,11 +188,14 @@ def simulate_interleaving_sessions(
     -------
     ndarray of int8, shape (n_sessions,)
     """
+    _check_table(table)
+    scores_a = _check_scores(scores_a, "scores_a", table)
+    scores_b = _check_scores(scores_b, "scores_b", table)
     check_option(method, "method", ("team_draft", "balanced"))
+    length = _check_length(length, table)
     sigma = check_real(engagement_sigma, "engagement_sigma", low=0.0)
     rng = check_random_state(random_state)
     rows = _draw_sessions(table, n_sessions, rng)
-    length = check_positive_int(length, "length")
     a, b = _rankings(scores_a, rows), _rankings(scores_b, rows)
     if method == "team_draft":
         shown, team = team_draft_interleave(a, b, length=length, random_state=rng)
@@ -183,16 +223,29 @@ def sessions_for_power(
     if alpha >= 1 or power >= 1:
         raise ValueError("alpha and power must lie strictly between 0 and 1")
     z2 = (stats.norm.isf(alpha / 2) + stats.norm.ppf(power)) ** 2
-    a = np.asarray(outcomes_a, dtype=np.float64)
-    if a.ndim != 1 or a.size < 2 or not np.all(np.isfinite(a)):
-        raise ValueError("outcomes must be 1-D arrays of at least 2 finite values")
+    arms = {"outcomes_a": outcomes_a}
+    if outcomes_b is not None:
+        arms["outcomes_b"] = outcomes_b
+    for name, values in arms.items():
+        arms[name] = check_array_1d(values, name)
+        if arms[name].size < 2:
+            raise ValueError(f"{name} must be a 1-D array of at least 2 finite values")
+    # The ratio var / effect**2 does not depend on the scale; rescale huge outcomes so that
+    # their squares do not overflow.
+    scale = max(float(np.max(np.abs(v))) for v in arms.values())
+    if scale > 1e100:
+        arms = {name: v / scale for name, v in arms.items()}
+    a = arms["outcomes_a"]
     if outcomes_b is None:
-        effect, var, arms = a.mean(), a.var(ddof=1), 1
+        effect, var, n_arms = a.mean(), a.var(ddof=1), 1
     else:
-        b = np.asarray(outcomes_b, dtype=np.float64)
-        if b.ndim != 1 or b.size < 2 or not np.all(np.isfinite(b)):
-            raise ValueError("outcomes must be 1-D arrays of at least 2 finite values")
-        effect, var, arms = b.mean() - a.mean(), a.var(ddof=1) + b.var(ddof=1), 2
+        b = arms["outcomes_b"]
+        effect, var, n_arms = b.mean() - a.mean(), a.var(ddof=1) + b.var(ddof=1), 2
     if effect == 0:
         raise ValueError("the pilot shows exactly no effect: no sample size detects it")
-    return math.ceil(arms * z2 * var / effect**2 - 1e-9)
+    n = n_arms * z2 * var / effect**2
+    if not math.isfinite(n):
+        raise ValueError(
+            "the pilot effect is too small for its variance: the number of sessions overflows"
+        )
+    return math.ceil(n - 1e-9)
