@@ -67,7 +67,7 @@ def test_retraining_uses_only_past_days():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"start": 5, "end": 5, "every": 1, "window": 2}, "start < end"),
+        ({"start": 5, "end": 5, "every": 1, "window": 2}, "end must be after start"),
         ({"start": 0, "end": 5, "every": 1, "window": 2}, "no training rows"),
         ({"start": 3, "end": 5, "every": 0, "window": 2}, "every"),
         ({"start": 3, "end": 5, "every": 1, "window": 0}, "window"),
