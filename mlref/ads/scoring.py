@@ -33,6 +33,16 @@ def _nonnegative(x, name):
     return arr
 
 
+def _product(**factors) -> np.ndarray:
+    """The element-wise product of named arrays, with a message naming them when they do not
+    broadcast."""
+    try:
+        return np.asarray(np.prod(np.broadcast_arrays(*factors.values()), axis=0))
+    except ValueError as exc:
+        shapes = ", ".join(f"{name} {np.shape(v)}" for name, v in factors.items())
+        raise ValueError(f"{shapes} do not broadcast; pass arrays of one shape") from exc
+
+
 def _probabilities(x, name):
     arr = as_array(x, name, np.float64)
     check_probabilities(arr.ravel(), name)
@@ -61,15 +71,11 @@ def ad_score(p_click, bid, quality=1.0) -> np.ndarray:
     >>> ad_score([0.02, 0.05], [2.0, 1.0]).tolist()
     [0.04, 0.05]
     """
-    p = _probabilities(p_click, "p_click")
-    b = _nonnegative(bid, "bid")
-    q = _nonnegative(quality, "quality")
-    try:
-        return np.asarray(p * b * q)
-    except ValueError as exc:
-        raise ValueError(
-            f"p_click {p.shape}, bid {b.shape} and quality {q.shape} do not broadcast"
-        ) from exc
+    return _product(
+        p_click=_probabilities(p_click, "p_click"),
+        bid=_nonnegative(bid, "bid"),
+        quality=_nonnegative(quality, "quality"),
+    )
 
 
 def expected_value(p_click, p_conversion, bid_per_conversion) -> np.ndarray:
@@ -84,16 +90,11 @@ def expected_value(p_click, p_conversion, bid_per_conversion) -> np.ndarray:
     >>> expected_value([0.02], [0.1], [50.0]).round(4).tolist()
     [0.1]
     """
-    p = _probabilities(p_click, "p_click")
-    c = _probabilities(p_conversion, "p_conversion")
-    b = _nonnegative(bid_per_conversion, "bid_per_conversion")
-    try:
-        return np.asarray(p * c * b)
-    except ValueError as exc:
-        raise ValueError(
-            f"p_click {p.shape}, p_conversion {c.shape} and bid_per_conversion {b.shape} do not "
-            "broadcast"
-        ) from exc
+    return _product(
+        p_click=_probabilities(p_click, "p_click"),
+        p_conversion=_probabilities(p_conversion, "p_conversion"),
+        bid_per_conversion=_nonnegative(bid_per_conversion, "bid_per_conversion"),
+    )
 
 
 def correct_downsampled_probability(p, negative_rate: float) -> np.ndarray:
