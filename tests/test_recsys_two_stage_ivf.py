@@ -92,3 +92,14 @@ def test_ivf_retriever_rejects_bad_input(fitted):
         retriever.retrieve([0, 1], 5, exclude=sp.csr_matrix((1, 300)))
     with pytest.raises(ValueError, match="users holds id 40"):
         retriever.retrieve([40], 5)
+
+
+def test_blocks_of_users_give_the_same_lists(fitted, monkeypatch):
+    model, _, _ = fitted
+    users = np.arange(40)
+    retriever = IVFRetriever(n_lists=16, n_probe=3, random_state=0).fit(model)
+    whole = retriever.retrieve(users, 12, exclude=model.interactions_[users])
+    monkeypatch.setattr(IVFRetriever, "_BLOCK_ENTRIES", 50)  # one user per block
+    np.testing.assert_array_equal(
+        retriever.retrieve(users, 12, exclude=model.interactions_[users]), whole
+    )

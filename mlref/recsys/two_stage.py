@@ -151,6 +151,8 @@ class IVFRetriever(BaseEstimator):
     True
     """
 
+    _BLOCK_ENTRIES = 2_000_000
+
     def __init__(self, n_lists: int = 128, *, n_probe: int = 8, random_state=None) -> None:
         self.n_lists = n_lists
         self.n_probe = n_probe
@@ -196,10 +198,11 @@ class IVFRetriever(BaseEstimator):
         """
         check_is_fitted(self, "index_")
         n = check_positive_int(n, "n")
+        if n > self.n_items_:
+            raise ValueError(f"n={n} exceeds the number of items ({self.n_items_}); lower n")
         self.index_.set_params(n_probe=self.n_probe)
         queries = self.model_.user_embeddings(users)
         skip = None
-        extra = 0
         if exclude is not None:
             if not sp.issparse(exclude) or exclude.shape != (queries.shape[0], self.n_items_):
                 raise ValueError(
@@ -208,24 +211,27 @@ class IVFRetriever(BaseEstimator):
                 )
             skip = sp.csr_matrix(exclude)
             skip.eliminate_zeros()
-            extra = int(np.diff(skip.indptr).max(initial=0))
-        k = min(n + extra, self.n_items_)
-        if n > self.n_items_:
-            raise ValueError(f"n={n} exceeds the number of items ({self.n_items_}); lower n")
-        ids, _ = self.index_.search(queries, k)
-        if skip is not None:
-            rows = np.repeat(np.arange(ids.shape[0]), ids.shape[1])
-            flat = ids.ravel()
-            hit = np.zeros(flat.size, bool)
-            ok = flat >= 0
-            hit[ok] = np.asarray(skip[rows[ok], flat[ok]]).ravel() != 0
-            ids = np.where(hit.reshape(ids.shape), -1, ids)
-        # Keep each row's first n valid ids, in order.
-        valid = ids >= 0
-        position = np.cumsum(valid, axis=1) - 1
-        out = np.full((ids.shape[0], n), -1, dtype=np.int64)
-        keep = valid & (position < n)
-        out[np.nonzero(keep)[0], position[keep]] = ids[keep]
+        out = np.full((queries.shape[0], n), -1, dtype=np.int64)
+        # Blocks of users bound the index's (users, n_probe, k) work arrays; each block asks
+        # for n plus its largest number of excluded items.
+        per_row = np.zeros(queries.shape[0], np.int64) if skip is None else np.diff(skip.indptr)
+        block = max(1, self._BLOCK_ENTRIES // (self.n_probe * (n + int(per_row.max()))))
+        for first in range(0, queries.shape[0], block):
+            rows = slice(first, first + block)
+            k = min(n + int(per_row[rows].max()), self.n_items_)
+            ids, _ = self.index_.search(queries[rows], k)
+            if skip is not None:
+                r = np.repeat(np.arange(first, first + ids.shape[0]), ids.shape[1])
+                flat = ids.ravel()
+                ok = flat >= 0
+                hit = np.zeros(flat.size, bool)
+                hit[ok] = np.asarray(skip[r[ok], flat[ok]]).ravel() != 0
+                ids = np.where(hit.reshape(ids.shape), -1, ids)
+            # Keep each row's first n valid ids, in order.
+            valid = ids >= 0
+            position = np.cumsum(valid, axis=1) - 1
+            keep = valid & (position < n)
+            out[first + np.nonzero(keep)[0], position[keep]] = ids[keep]
         return out
 
 
