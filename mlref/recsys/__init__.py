@@ -14,12 +14,18 @@ from mlref.recsys.mf import ExplicitMF
 from mlref.recsys.neighbors import ItemKNN, UserKNN, top_k_cosine_neighbors
 from mlref.recsys.neural import DLRMClassifier, NeuralCF
 from mlref.recsys.popularity import Popularity
-from mlref.recsys.two_stage import build_candidates, merge_candidates, top_k_per_user
+from mlref.recsys.two_stage import (
+    IVFRetriever,
+    build_candidates,
+    merge_candidates,
+    top_k_per_user,
+)
 
 __all__ = [
     "ALS",
     "DLRMClassifier",
     "ExplicitMF",
+    "IVFRetriever",
     "ItemKNN",
     "MatrixRecommender",
     "NeuralCF",
