@@ -160,8 +160,9 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
         )
         check_bool(self.add_indicator, "add_indicator")
         missing = np.isnan(X)
+        fill_value = check_real(self.fill_value, "fill_value")
         if strategy == "constant":
-            stats = np.full(X.shape[1], check_real(self.fill_value, "fill_value"))
+            stats = np.full(X.shape[1], fill_value)
         else:
             _check_fit_columns(X)
             if strategy == "mean":
