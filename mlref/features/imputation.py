@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.metrics.pairwise import nan_euclidean_distances
 from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
@@ -196,17 +197,13 @@ def _most_frequent(values: np.ndarray) -> float:
 
 
 def _nan_euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    r"""scikit-learn's ``nan_euclidean_distances``: the distance over coordinates present in both
-    rows, scaled up by ``n_features / n_present`` (NaN when no coordinate is shared)."""
-    a_obs, b_obs = ~np.isnan(A), ~np.isnan(B)
-    A0, B0 = np.where(a_obs, A, 0.0), np.where(b_obs, B, 0.0)
-    af, bf = a_obs.astype(np.float64), b_obs.astype(np.float64)
-    sq = (A0**2) @ bf.T + af @ (B0**2).T - 2.0 * A0 @ B0.T
-    present = af @ bf.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d2 = np.maximum(sq, 0.0) * A.shape[1] / present
-    d2[present == 0] = np.nan
-    return np.sqrt(d2)
+    r"""The NaN-aware Euclidean distance of :class:`KNNImputer`, from scikit-learn's
+    ``nan_euclidean_distances`` (NaN when two rows share no observed coordinate).
+
+    scikit-learn's own function is used so that equal distances (duplicated rows are common in
+    logs) come out bit-identical, and ties between neighbours break the same way.
+    """
+    return nan_euclidean_distances(A, B)
 
 
 class KNNImputer(TransformerMixin, BaseEstimator):
@@ -262,11 +259,11 @@ class KNNImputer(TransformerMixin, BaseEstimator):
                 need = np.isnan(X[chunk, j])
                 d = dist[need][:, donors_obs[:, j]]
                 values = self.fit_X_[donors_obs[:, j], j]
-                d = np.where(np.isnan(d), np.inf, d)
                 kk = min(k, d.shape[1])
+                # NaN distances (no shared coordinate) sort last, as in scikit-learn.
                 nearest = np.argpartition(d, kk - 1, axis=1)[:, :kk]
                 near_d = np.take_along_axis(d, nearest, axis=1)
-                valid = np.isfinite(near_d)
+                valid = ~np.isnan(near_d)
                 total = (values[nearest] * valid).sum(axis=1)
                 count = valid.sum(axis=1)
                 with np.errstate(invalid="ignore", divide="ignore"):
