@@ -61,7 +61,9 @@ def _values_of_coalitions(predict, x, background, masks):
             f"shape {out.shape}; for a classifier pass a function returning one column"
         )
     if not np.isfinite(out).all():
-        raise ValueError("predict returned NaN or infinite outputs")
+        raise ValueError(
+            "predict returned NaN or infinite outputs (an overflow? check the scale of the inputs)"
+        )
     return out.reshape(masks.shape[0], n_bg).mean(axis=1)
 
 

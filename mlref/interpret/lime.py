@@ -125,7 +125,13 @@ def lime_explanation(
     )
     alpha = check_real(alpha, "alpha", low=0)
     rng = check_random_state(random_state)
-    scale = X_train.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = X_train.std(axis=0)
+    if not np.isfinite(scale).all():
+        raise ValueError(
+            "X_train holds values so large that their standard deviation overflows; rescale "
+            "the features first"
+        )
     eps = rng.standard_normal((n_samples, d))
     eps[:, scale == 0] = 0.0
     outputs = np.asarray(predict(x + eps * scale), dtype=np.float64)
@@ -135,7 +141,9 @@ def lime_explanation(
             f"{outputs.shape}; for a classifier pass a function returning one column"
         )
     if not np.isfinite(outputs).all():
-        raise ValueError("predict returned NaN or infinite outputs")
+        raise ValueError(
+            "predict returned NaN or infinite outputs (an overflow? check the scale of the inputs)"
+        )
     weight = np.sqrt(np.exp(-(eps**2).sum(axis=1) / width**2))
     mean_eps = weight @ eps / weight.sum()
     mean_out = weight @ outputs / weight.sum()
