@@ -197,7 +197,8 @@ def xgboost_base_margin(booster, ensemble: Ensemble, X: np.ndarray) -> float:
     """XGBoost's margin minus the trees' sum, i.e. the base margin (checked row by row)."""
     import xgboost
 
-    margin = booster.predict(xgboost.DMatrix(X), output_margin=True).astype(np.float64)
+    margin = booster.predict(xgboost.DMatrix(X), output_margin=True, validate_features=False)
+    margin = margin.astype(np.float64)
     offsets = margin - ensemble.predict(X)
     base = float(np.median(offsets))
     worst = float(np.max(np.abs(offsets - base)))

@@ -105,7 +105,7 @@ def exact_shapley(predict, X, background) -> Attribution:
     --------
     >>> import numpy as np
     >>> phi = exact_shapley(lambda Z: Z[:, 0] * Z[:, 1], [[1.0, 1.0]], np.zeros((1, 2)))
-    >>> phi.values.round(3).tolist(), phi.base_value
+    >>> phi.phi.round(3).tolist(), phi.base_value
     ([[0.5, 0.5]], 0.0)
     """
     X, background = _check_inputs(predict, X, background)
@@ -181,7 +181,7 @@ def kernel_shap(predict, X, background, *, n_samples=None, random_state=None) ->
     >>> import numpy as np
     >>> f = lambda Z: 2 * Z[:, 0] + Z[:, 1] * Z[:, 2]
     >>> phi = kernel_shap(f, [[1.0, 1.0, 1.0]], np.zeros((1, 3)))
-    >>> phi.values.round(3).tolist()
+    >>> phi.phi.round(3).tolist()
     [[2.0, 0.5, 0.5]]
     """
     X, background = _check_inputs(predict, X, background)

@@ -16,10 +16,12 @@ and :math:`o_j \in \{0, 1\}` says whether the row follows all of them. Its Shapl
     \qquad \sum_k e_k t^k = \prod_{j \in U_\ell,\, j \ne i} (z_j + o_j t),
 
 and a tree's SHAP values are the sum over its leaves. Lundberg's recursive algorithm computes
-the same polynomial incrementally while walking the tree (its "extend" and "unwind"); here the
-polynomial of every leaf is built at once for a block of rows, and the factor of feature
-:math:`i` is divided out (exactly: :math:`0 < z_i \le 1`), which NumPy does for all leaves of
-the same path length together.
+the same polynomial incrementally while walking the tree (its "extend" and "unwind"). Here the
+polynomial of every leaf is built at once and the factor of feature :math:`i` is divided out
+(exactly: :math:`0 < z_i \le 1`), for all leaves of the same path length together. Since the
+:math:`o_j` are 0 or 1, a leaf's Shapley values take at most :math:`2^m` distinct values: they
+are tabulated once per leaf, and explaining a row reduces to finding, for each leaf, which of its
+path features the row follows (a bit pattern) and adding the tabulated values.
 """
 
 from __future__ import annotations
@@ -35,28 +37,30 @@ from mlref.interpret._trees import Ensemble, read_ensemble, xgboost_base_margin
 
 __all__ = ["Attribution", "tree_shap"]
 
-_BLOCK_ELEMENTS = 2_000_000  # rows x leaves x path length per block (about 16 MB per array)
+_BLOCK_ELEMENTS = 2_000_000  # rows x (edges + slots) per block (about 16 MB per array)
+_MAX_PATTERN_BITS = 10  # leaves with longer paths are computed row by row, not tabulated
 
 
 @dataclass(frozen=True)
 class Attribution:
-    """Feature attributions of some rows.
+    r"""Feature attributions of some rows.
 
     Attributes
     ----------
-    values : numpy.ndarray of shape (n_rows, n_features)
-        Contribution of each feature to each row's output.
+    phi : numpy.ndarray of shape (n_rows, n_features)
+        Contribution :math:`\phi_i` of each feature to each row's output (shap calls these
+        ``values``).
     base_value : float
         The output when no feature is known (the expectation the contributions start from);
-        ``base_value + values.sum(axis=1)`` is the explained output (additivity).
+        ``base_value + phi.sum(axis=1)`` is the explained output (additivity).
     """
 
-    values: np.ndarray
+    phi: np.ndarray
     base_value: float
 
     def output(self) -> np.ndarray:
-        """``base_value + values.sum(axis=1)``, the outputs the attributions add up to."""
-        return self.base_value + self.values.sum(axis=1)
+        """``base_value + phi.sum(axis=1)``, the outputs the attributions add up to."""
+        return self.base_value + self.phi.sum(axis=1)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,20 @@ def _group_contributions(group: _LeafGroup, one: np.ndarray) -> np.ndarray:
     return out * group.value[None, :, None]
 
 
+def _pattern_table(group: _LeafGroup) -> np.ndarray:
+    """(L * 2^m, m) contributions of each leaf for each pattern of followed slots.
+
+    A leaf's product game depends on the row only through which of its ``m`` path features the
+    row follows (the one-fractions are 0 or 1), so its Shapley values take at most ``2^m``
+    values, computed once here for all leaves of the group.
+    """
+    m, n_leaves = group.m, group.value.size
+    bits = ((np.arange(1 << m)[:, None] >> np.arange(m)) & 1).astype(np.float64)
+    one = np.broadcast_to(bits[:, None, :], (bits.shape[0], n_leaves, m))
+    contributions = _group_contributions(group, one)  # (patterns, L, m)
+    return np.ascontiguousarray(contributions.transpose(1, 0, 2)).reshape(-1, m)
+
+
 def _slots_to_features(slot_feature: np.ndarray, d: int) -> sp.csr_matrix:
     size = slot_feature.size
     return sp.csr_matrix((np.ones(size), (np.arange(size), slot_feature.ravel())), shape=(size, d))
@@ -189,7 +207,7 @@ def tree_shap(model, X, *, data=None) -> Attribution:
     Returns
     -------
     Attribution
-        ``values`` (n_rows, n_features) and ``base_value``; they add up to the model's output.
+        ``phi`` (n_rows, n_features) and ``base_value``; they add up to the model's output.
 
     Raises
     ------
@@ -246,7 +264,18 @@ def tree_shap(model, X, *, data=None) -> Attribution:
     threshold = all_threshold[edge_node]
     default = all_default[edge_node]
     scatter = [_slots_to_features(g.slot_feature, d) for g in groups]
+    tables = [_pattern_table(g) if g.m <= _MAX_PATTERN_BITS else None for g in groups]
+    # Pattern code of each leaf for a row: bit p set when the row follows slot p's splits.
     n_slots = incidence.shape[1]
+    slot_bit = np.concatenate([np.tile(2.0 ** np.arange(g.m), g.value.size) for g in groups])
+    leaf_start = np.cumsum([0] + [g.value.size for g in groups])
+    slot_leaf = np.concatenate(
+        [leaf_start[k] + np.repeat(np.arange(g.value.size), g.m) for k, g in enumerate(groups)]
+    )
+    to_codes = sp.csr_matrix(
+        (slot_bit, (np.arange(n_slots), slot_leaf)), shape=(n_slots, leaf_start[-1])
+    )
+    edges_to_slots = incidence.T.tocsr()
     block = max(1, _BLOCK_ELEMENTS // max(n_slots + len(edge_node), 1))
     for start in range(0, n, block):
         x = Xp[start : start + block][:, feature]
@@ -254,12 +283,16 @@ def tree_shap(model, X, *, data=None) -> Attribution:
         if ensemble.float32:
             left |= np.isnan(x) & default
         failed = (left != edge_left).astype(np.float64)
-        one = (incidence.T @ failed.T).T == 0  # every split on the slot's feature followed
-        one = one.astype(np.float64)
+        # A slot's one-fraction is 1 when the row follows every split on its feature.
+        one = np.asarray((edges_to_slots @ failed.T).T == 0, dtype=np.float64)
+        codes = np.asarray((to_codes.T @ one.T).T).astype(np.intp)
         rows = slice(start, start + block)
-        for group, to_features in zip(groups, scatter, strict=True):
-            width = group.value.size * group.m
-            o = one[:, group.slot_offset : group.slot_offset + width]
-            contribution = _group_contributions(group, o.reshape(o.shape[0], -1, group.m))
-            values[rows] += np.asarray((to_features.T @ contribution.reshape(o.shape[0], -1).T).T)
+        for k, (group, table, to_features) in enumerate(zip(groups, tables, scatter, strict=True)):
+            if table is None:  # long paths (deep trees): the polynomial of every row
+                o = one[:, group.slot_offset : group.slot_offset + group.value.size * group.m]
+                gathered = _group_contributions(group, o.reshape(o.shape[0], -1, group.m))
+            else:
+                leaf_codes = codes[:, leaf_start[k] : leaf_start[k + 1]]
+                gathered = table[np.arange(group.value.size) * (1 << group.m) + leaf_codes]
+            values[rows] += (to_features.T @ gathered.reshape(gathered.shape[0], -1).T).T
     return Attribution(values, float(expected))

@@ -1,4 +1,4 @@
-"""Battery entries of the deployment simulation in ``mlref.serving`` (shadow, canary, blue-green)."""
+"""Battery entries of the deployment simulation in mlref.serving (shadow, canary, blue-green)."""
 
 from __future__ import annotations
 
