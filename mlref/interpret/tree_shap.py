@@ -39,6 +39,7 @@ __all__ = ["Attribution", "tree_shap"]
 
 _BLOCK_ELEMENTS = 2_000_000  # rows x (edges + slots) per block (about 16 MB per array)
 _MAX_PATTERN_BITS = 10  # leaves with longer paths are computed row by row, not tabulated
+_MAX_TABLE_ELEMENTS = 16_000_000  # at most 128 MB for one group's table
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,15 @@ def tree_shap(model, X, *, data=None) -> Attribution:
     threshold = all_threshold[edge_node]
     default = all_default[edge_node]
     scatter = [_slots_to_features(g.slot_feature, d) for g in groups]
-    tables = [_pattern_table(g) if g.m <= _MAX_PATTERN_BITS else None for g in groups]
+    # Tabulate a group when its 2^m patterns are fewer than the rows and the table fits memory.
+    tables = [
+        _pattern_table(g)
+        if g.m <= _MAX_PATTERN_BITS
+        and (1 << g.m) <= n
+        and g.value.size * (1 << g.m) * g.m <= _MAX_TABLE_ELEMENTS
+        else None
+        for g in groups
+    ]
     # Pattern code of each leaf for a row: bit p set when the row follows slot p's splits.
     n_slots = incidence.shape[1]
     slot_bit = np.concatenate([np.tile(2.0 ** np.arange(g.m), g.value.size) for g in groups])
