@@ -1,4 +1,4 @@
-"""Serving: nearest-neighbour retrieval, quantization, caching and the latency budget measured."""
+"""Serving: nearest-neighbour retrieval, quantization, caching, the latency budget, rollouts."""
 
 from mlref.serving.cache import LRUCache, lru_hit_rates
 from mlref.serving.deployment import (
