@@ -7,6 +7,11 @@ lists (two-tower, recommenders) are in :mod:`mlref.metrics.retrieval`; its ``rec
 recommended lists and held-out items, not scores with query ids, so it is not exported here.
 """
 
+from mlref.metrics.calibration import (
+    brier_score,
+    expected_calibration_error,
+    reliability_curve,
+)
 from mlref.metrics.classification import (
     accuracy,
     auc_roc,
@@ -50,10 +55,12 @@ __all__ = [
     "auc_standard_error",
     "average_revenue_per_user",
     "bounce_rate",
+    "brier_score",
     "click_through_rate",
     "confusion_matrix",
     "conversion_rate",
     "dcg_at_k",
+    "expected_calibration_error",
     "f1_score",
     "gross_merchandise_value",
     "hit_rate_at_k",
@@ -73,6 +80,7 @@ __all__ = [
     "recall",
     "recall_at_k",
     "refinement_rate",
+    "reliability_curve",
     "revenue_per_search",
     "rmse",
     "roc_curve",
