@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mlref._validation import check_real
 from mlref.featurestore.offline import (
     _column_name,
     _entity_values,
     _feature_columns,
+    _feature_names,
     _frame,
     _moment,
     _require_columns,
@@ -116,6 +118,7 @@ class ChangeLogSync:
             self.table_name, log, self.entity, self.timestamp, self.created, self.features
         )
         self._arrival = time[order] + self.lag.value
+        store._declare(self.table_name, self.features)  # the table exists before its first value
         self.n_applied = 0
         self.clock = None
 
@@ -242,15 +245,12 @@ def feature_parity(online: pd.DataFrame, offline: pd.DataFrame, features, *, ato
             f"length mismatch: online has {len(online)} rows, offline has {len(offline)}; "
             "compare the same requests"
         )
-    if isinstance(features, str):
-        features = [features]
-    features = list(features)
-    if not features:
-        raise ValueError("features is empty; name at least one column to compare")
-    _require_columns(online, features, "online")
-    _require_columns(offline, features, "offline")
-    if isinstance(atol, bool) or not np.isfinite(atol) or atol < 0:
-        raise ValueError(f"atol must be a finite number >= 0, got {atol!r}")
+    features = _feature_names(features)
+    for frame, frame_name in ((online, "online"), (offline, "offline")):
+        missing = [f for f in features if f not in frame.columns]
+        if missing:
+            raise ValueError(f"features {missing} are not columns of {frame_name}; check the names")
+    atol = check_real(atol, "atol", low=0.0)
     rates = {}
     for feature in features:
         a = online[feature].to_numpy(dtype=np.float64)

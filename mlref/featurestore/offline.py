@@ -101,15 +101,31 @@ def _ttl_value(ttl, kind: str, name: str = "ttl"):
     return float(ttl)
 
 
+def _feature_names(features) -> list[str]:
+    """``features`` as a non-empty list of column names (one name may be given as a str)."""
+    if isinstance(features, str):
+        return [features]
+    if np.ndim(features) != 1:
+        raise ValueError(f"features must be a 1-D list of column names, got {features!r:.60}")
+    features = list(features)
+    if not features:
+        raise ValueError("features is empty; name at least one feature column")
+    for feature in features:
+        if not isinstance(feature, str):
+            raise TypeError(f"features must hold column names (str), got {feature!r}")
+    return features
+
+
 def _feature_columns(table: pd.DataFrame, features, reserved, table_name: str) -> list[str]:
     if features is None:
         return [c for c in table.columns if c not in reserved]
-    if isinstance(features, str):
-        features = [features]
-    features = list(features)
-    if not features:
-        raise ValueError("features is empty; name at least one feature column (or pass None)")
-    _require_columns(table, features, table_name)
+    features = _feature_names(features)
+    missing = [c for c in features if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"features {missing} are not columns of {table_name} ({list(table.columns)}); "
+            "check the names"
+        )
     clash = [f for f in features if f in reserved]
     if clash:
         raise ValueError(f"features {clash} are key or time columns, not features")

@@ -24,6 +24,7 @@ from mlref.featurestore.offline import (
     _column_name,
     _entity_values,
     _feature_columns,
+    _feature_names,
     _frame,
     _moment,
     _require_columns,
@@ -118,12 +119,7 @@ class _OnlineStore:
             raise ValueError("entities is empty; pass at least one entity key")
         if pd.isna(keys).any():
             raise ValueError("entities holds a missing key (None/NaN); drop it first")
-        if isinstance(features, str):
-            features = [features]
-        features = [_column_name(f, "features") for f in features]
-        if not features:
-            raise ValueError("features is empty; name at least one feature to read")
-        return table, np.array([str(k) for k in keys]), features
+        return table, np.array([str(k) for k in keys]), _feature_names(features)
 
     @staticmethod
     def _fresh(versions, as_of, ttl) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -143,13 +139,24 @@ class _OnlineStore:
             raise ValueError("ttl needs as_of: a time-to-live counts back from a moment")
         return known, fresh, event
 
+    @staticmethod
+    def _check_schema(table: str, features, known) -> None:
+        unknown = [f for f in features if f not in known]
+        if unknown:
+            raise ValueError(
+                f"features {unknown} are not in online table {table!r} (it holds "
+                f"{sorted(known)}); check the names or write those features first"
+            )
+
     def read(
         self, table: str, entities, features, *, as_of=None, ttl=None, on_missing: str = "nan"
     ) -> pd.DataFrame:
         """Feature values of ``entities`` (one row each, in order) and their event time.
 
         Unknown entities, values newer than ``as_of`` and values older than ``as_of - ttl``
-        come back missing; ``on_missing="raise"`` raises :class:`KeyError` for unknown ones.
+        come back missing; ``on_missing="raise"`` raises :class:`KeyError` for unknown ones. A
+        feature name the table never received raises :class:`ValueError` (a typo would
+        otherwise read as "missing everywhere").
         """
         _check_on_missing(on_missing)
         table, keys, features = self._prepare_read(table, entities, features)
@@ -214,9 +221,11 @@ class InMemoryOnlineStore(_OnlineStore):
 
     def __init__(self):
         self._records: dict[str, dict[str, tuple[str, dict[str, float]]]] = {}
+        self._schemas: dict[str, set[str]] = {}
 
     def _write_arrays(self, table, keys, versions, columns, matrix) -> int:
         records = self._records.setdefault(table, {})
+        self._schemas.setdefault(table, set()).update(columns)
         written = 0
         for key, version, values in zip(keys, versions, matrix.tolist(), strict=True):
             current = records.get(key)
@@ -228,7 +237,11 @@ class InMemoryOnlineStore(_OnlineStore):
             written += 1
         return written
 
+    def _declare(self, table, columns) -> None:
+        self._schemas.setdefault(table, set()).update(columns)
+
     def _read_arrays(self, table, keys, features):
+        self._check_schema(table, features, self._schemas.get(table, set()))
         records = self._records.get(table, {})
         matrix = np.full((len(keys), len(features)), np.nan)
         versions = []
@@ -243,8 +256,10 @@ class InMemoryOnlineStore(_OnlineStore):
         """Delete one table's records (or every table's)."""
         if table is None:
             self._records.clear()
+            self._schemas.clear()
         else:
             self._records.pop(_column_name(table, "table"), None)
+            self._schemas.pop(table, None)
 
     def close(self) -> None:
         """Nothing to release (present for the common interface)."""
@@ -255,9 +270,10 @@ class RedisOnlineStore(_OnlineStore):
 
     The record of entity ``e`` of table ``t`` is the hash ``{namespace}:{t}:{e}`` with one field
     per feature (the value as a round-trip decimal string) and a ``_version`` field (event and
-    created time). Writes run a server-side script per row that upserts only when the row is
-    not older than the stored record, sent in pipelines of ``batch_size`` commands; reads send
-    one ``HMGET`` per entity in one pipeline (a single round trip for a batch).
+    created time); the set ``{namespace}:__schema__:{t}`` names the table's features. Writes run
+    a server-side script per row that upserts only when the row is not older than the stored
+    record, sent in pipelines of ``batch_size`` commands; reads send one ``HMGET`` per entity in
+    one pipeline (a single round trip for a batch).
 
     Parameters
     ----------
@@ -332,6 +348,9 @@ class RedisOnlineStore(_OnlineStore):
     def _key(self, table: str, entity: str) -> str:
         return f"{self.namespace}:{table}:{entity}"
 
+    def _schema_key(self, table: str) -> str:
+        return f"{self.namespace}:__schema__:{table}"
+
     def _run(self, pipeline):
         try:
             return pipeline.execute()
@@ -345,19 +364,27 @@ class RedisOnlineStore(_OnlineStore):
         written = 0
         for start in range(0, len(keys), self.batch_size):
             pipe = self._client.pipeline(transaction=False)
+            pipe.sadd(self._schema_key(table), *columns)
             for i in range(start, min(start + self.batch_size, len(keys))):
                 pairs = [x for pair in zip(columns, text[i], strict=True) for x in pair]
                 self._upsert(
                     keys=[self._key(table, keys[i])], args=[versions[i], *pairs], client=pipe
                 )
-            written += int(sum(self._run(pipe)))
+            written += int(sum(self._run(pipe)[1:]))
         return written
+
+    def _declare(self, table, columns) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        pipe.sadd(self._schema_key(table), *columns)
+        self._run(pipe)
 
     def _read_arrays(self, table, keys, features):
         pipe = self._client.pipeline(transaction=False)
+        pipe.smembers(self._schema_key(table))
         for key in keys:
             pipe.hmget(self._key(table, key), ["_version", *features])
-        replies = self._run(pipe)
+        schema, *replies = self._run(pipe)
+        self._check_schema(table, features, {f.decode() for f in schema})
         versions = [None if r[0] is None else r[0].decode() for r in replies]
         raw = [[b"nan" if v is None else v for v in r[1:]] for r in replies]
         matrix = np.asarray(raw, dtype=bytes).astype(np.float64)
@@ -367,6 +394,8 @@ class RedisOnlineStore(_OnlineStore):
         """Delete this namespace's keys of one table (or of every table)."""
         pattern = self._key(_column_name(table, "table"), "*") if table else f"{self.namespace}:*"
         try:
+            if table:
+                self._client.unlink(self._schema_key(table))
             batch = []
             for key in self._client.scan_iter(match=pattern, count=1000):
                 batch.append(key)
