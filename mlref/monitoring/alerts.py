@@ -3,7 +3,7 @@
 A timeline is one row per time window with the traffic it carried and the metrics measured on
 it (NDCG, CTR, p99 latency, ...). A rule compares one metric with a threshold — a relative drop
 from a healthy baseline, or an absolute ceiling — and fires once the condition has held for
-``for_windows`` consecutive windows that each carried at least ``min_traffic``.
+``for_windows`` consecutive judged windows (those carrying at least ``min_traffic``).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ class AlertRule:
     for_windows : int, default 1
         Consecutive windows the condition must hold (Prometheus's ``for:``).
     min_traffic : float, default 0
-        Windows with less traffic are not judged (they reset the count): a rate measured on a
-        handful of requests is noise.
+        Windows with less traffic are not judged — they neither extend nor break a run and keep
+        the previous state: a rate measured on a handful of requests is noise.
 
     Examples
     --------
@@ -165,14 +165,18 @@ def evaluate_alert_rules(
         else:
             condition = value > rule.threshold
         judged = (volume >= rule.min_traffic) & ~np.isnan(value)
-        condition = condition & judged
-        # Length of the current run of consecutive True values, reset by each False.
-        run = np.zeros(condition.size, dtype=np.int64)
-        count = 0
-        for i, holds in enumerate(condition):
-            count = count + 1 if holds else 0
-            run[i] = count
-        states[rule.name] = run >= rule.for_windows
+        holds = condition & judged
+        # Length of the current run of judged windows where the condition holds; a window
+        # without enough traffic is skipped: it neither extends nor breaks the run, and keeps
+        # the previous state (an alert does not flap off at night).
+        firing = np.zeros(condition.size, dtype=bool)
+        count, state = 0, False
+        for i in range(condition.size):
+            if judged[i]:
+                count = count + 1 if holds[i] else 0
+                state = count >= rule.for_windows
+            firing[i] = state
+        states[rule.name] = firing
     return pd.DataFrame(states, index=timeline.index)
 
 
