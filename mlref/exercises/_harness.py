@@ -71,6 +71,10 @@ class Verdict:
     def __repr__(self) -> str:
         return f"Verdict(exercise={self.exercise!r}, status={self.status!r})"
 
+    def _ipython_display_(self) -> None:
+        # The checker has printed the verdict already; as a cell's last value it adds nothing.
+        return None
+
 
 def fmt(value) -> str:
     """A short, deterministic rendering of an input or an answer."""
