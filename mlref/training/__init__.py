@@ -1,5 +1,6 @@
 """The training pipeline: labels, click bias and IPW, time splits, negative sampling."""
 
+from mlref.training.bias_variance import BiasVariance, bias_variance_decomposition
 from mlref.training.labels import hybrid_labels, implicit_labels
 from mlref.training.propensity import (
     EMResult,
@@ -17,7 +18,9 @@ from mlref.training.sampling import (
 from mlref.training.splits import day_split, retraining_evaluation, time_series_folds
 
 __all__ = [
+    "BiasVariance",
     "EMResult",
+    "bias_variance_decomposition",
     "day_split",
     "downsample_negatives",
     "hybrid_labels",
