@@ -5,6 +5,9 @@ import doctest
 
 import numpy as np
 import pytest
+from scipy.stats import norm
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF
 from sklearn.linear_model import enet_path, lasso_path
 
 from mlref import nn
@@ -17,10 +20,16 @@ from mlref.features import (
     word2vec,
 )
 from mlref.models import elastic_net, elastic_net_path
-from mlref.training import bias_variance, bias_variance_decomposition
+from mlref.training import (
+    bias_variance,
+    bias_variance_decomposition,
+    expected_improvement,
+    gaussian_process_posterior,
+    tuning,
+)
 
 
-@pytest.mark.parametrize("module", [bias_variance, elastic_net, word2vec])
+@pytest.mark.parametrize("module", [bias_variance, elastic_net, word2vec, tuning])
 def test_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
@@ -156,3 +165,28 @@ def test_sgns_is_reproducible_and_checks_its_input():
         SkipGramNegativeSampling(4).fit([1, 2, 3], [0, 1, 2])
     with pytest.raises(ValueError, match="vocabulary"):
         a.most_similar(999)
+
+
+# --- Bayesian optimisation pieces ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length_scale", [0.3, 1.0, 3.0])
+def test_gaussian_process_posterior_equals_sklearn(length_scale):
+    rng = np.random.default_rng(5)
+    X, y, Q = rng.normal(size=(12, 2)), rng.normal(size=12), rng.normal(size=(7, 2))
+    gp = GaussianProcessRegressor(RBF(length_scale), alpha=1e-4, optimizer=None)
+    mean, std = gp.fit(X, y - y.mean()).predict(Q, return_std=True)
+    ours_mean, ours_std = gaussian_process_posterior(X, y, Q, length_scale=length_scale, noise=1e-4)
+    np.testing.assert_allclose(ours_mean, mean + y.mean(), atol=1e-10)
+    np.testing.assert_allclose(ours_std, std, atol=1e-8)
+
+
+def test_expected_improvement_equals_the_normal_integral():
+    rng = np.random.default_rng(6)
+    mean, std, best = rng.normal(size=20), rng.uniform(0.1, 2, 20), 0.2
+    z = (best - mean) / std
+    closed = (best - mean) * norm.cdf(z) + std * norm.pdf(z)
+    np.testing.assert_allclose(expected_improvement(mean, std, best), closed, atol=1e-12)
+    draws = mean + std * rng.standard_normal((200_000, 1))
+    monte_carlo = np.maximum(best - draws, 0).mean(axis=0)
+    np.testing.assert_allclose(expected_improvement(mean, std, best), monte_carlo, atol=0.02)

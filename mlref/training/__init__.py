@@ -16,6 +16,7 @@ from mlref.training.sampling import (
     sample_negatives,
 )
 from mlref.training.splits import day_split, retraining_evaluation, time_series_folds
+from mlref.training.tuning import expected_improvement, gaussian_process_posterior
 
 __all__ = [
     "BiasVariance",
@@ -23,6 +24,8 @@ __all__ = [
     "bias_variance_decomposition",
     "day_split",
     "downsample_negatives",
+    "expected_improvement",
+    "gaussian_process_posterior",
     "hybrid_labels",
     "implicit_labels",
     "ipw_labels",

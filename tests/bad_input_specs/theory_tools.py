@@ -1,4 +1,5 @@
 """Battery entries of the teaching code added for A1: ``training.bias_variance_decomposition``,
+``training.gaussian_process_posterior`` and ``expected_improvement``,
 ``models.elastic_net_path`` and the word2vec tools of ``features`` (SGNS, PPMI-SVD)."""
 
 from __future__ import annotations
@@ -21,6 +22,20 @@ SPECS = {
             "f_true": np.array([0.0, 1.0, 2.0, 3.0]),
             "noise_variance": 0.5,
         }
+    ),
+    "training.gaussian_process_posterior": Func(
+        {
+            "X_train": X[:5, :2],
+            "y_train": np.array([0.1, 0.4, -0.2, 0.3, 0.0]),
+            "X_query": X[5:, :2],
+            "length_scale": 1.0,
+            "noise": 1e-4,
+        }
+    ),
+    # best is any loss value: a negative one (a negated score) is valid, so no range mutation
+    "training.expected_improvement": Func(
+        {"mean": np.array([0.1, 0.2]), "std": np.array([0.3, 0.1]), "best": 0.15},
+        skip={"best": {"range"}},
     ),
     "models.elastic_net_path": Func(
         {
