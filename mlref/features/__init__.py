@@ -42,6 +42,13 @@ from mlref.features.text import (
     tokenize,
     tokenize_many,
 )
+from mlref.features.word2vec import (
+    SkipGramNegativeSampling,
+    context_pairs,
+    nearest_tokens,
+    ppmi_svd_embeddings,
+    sgns_loss,
+)
 
 __all__ = [
     "BM25",
@@ -57,12 +64,14 @@ __all__ = [
     "QuantileBinner",
     "SearchFeatures",
     "SimpleImputer",
+    "SkipGramNegativeSampling",
     "Standardizer",
     "TargetEncoder",
     "TextEmbedder",
     "Tfidf",
     "ablation",
     "build_search_features",
+    "context_pairs",
     "correlation_filter",
     "cosine_similarity",
     "cross_features",
@@ -76,6 +85,9 @@ __all__ = [
     "multiple_imputation",
     "murmurhash3_32",
     "naive_target_encode",
+    "nearest_tokens",
+    "ppmi_svd_embeddings",
+    "sgns_loss",
     "tfidf_cosine",
     "tfidf_matrix",
     "time_split",
