@@ -9,7 +9,8 @@ libraries also get ``n_jobs=1`` (or ``nthread``) where they have one.
 import os
 import time
 
-# Before NumPy is imported anywhere: BLAS pools read these at start-up.
+# For the pools started after this import (OpenMP of XGBoost/faiss, BLAS if not loaded yet);
+# those already running are limited by ``one_thread()``.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 

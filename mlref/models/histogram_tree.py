@@ -9,9 +9,13 @@ second-order split gain and Newton leaf values
     \text{gain} = \tfrac12\Bigl[\frac{G_L^2}{H_L+\lambda} + \frac{G_R^2}{H_R+\lambda}
         - \frac{G^2}{H+\lambda}\Bigr], \qquad w_\text{leaf} = -\frac{G}{H + \lambda}.
 
-Everything is vectorised over rows, nodes, features and bins (one ``bincount`` per statistic
-and level; the larger child's histogram is the parent's minus the smaller child's), so the Python
-loops run over depth levels only. Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
+Everything is vectorised over rows, nodes, features and bins, so the Python loops run over depth
+levels only. The histograms of a level are one product ``[g; h] @ onehot`` with a sparse one-hot
+matrix of the rows' (node, feature, bin) cells; where rows outnumber cells, only the smaller
+child of each split is summed and the larger one is the parent minus it (histogram
+subtraction). Features share one padded (feature, bin) axis, so the split search is a cumulative
+sum along the last axis of a (node, feature, bin) array.
+Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
 by :class:`mlref.models.GradientBoostingClassifier` with ``tree_method="hist"`` (log-loss
 gradients).
 """
@@ -116,10 +120,10 @@ def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
     of quantile levels is raised (binary search) until the distinct cut points fill ``max_bin``
     bins, as XGBoost's sketch also spends the bins a heavy value leaves free.
     """
-    distinct = np.unique(column)
+    ordered = np.sort(column)
+    distinct = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
     if len(distinct) <= max_bin:
         return distinct[1:]
-    ordered = np.sort(column)
 
     def cuts(n_levels):
         ranks = np.ceil(np.arange(1, n_levels + 1) * len(ordered) / (n_levels + 1)).astype(int)
@@ -156,28 +160,28 @@ def _sums(index, weights, minlength):
 
 
 def _histograms(bins: Bins, rows, node_index, n_nodes, gradient, hessian):
-    r"""(statistic x node x feature x bin) sums of gradient and Hessian of the given rows.
+    r"""(node x feature x bin x statistic) sums of gradient and Hessian of the given rows.
 
     A histogram is a product with a one-hot matrix: row :math:`r` has a 1 in column
-    ``node * n_bins + codes[r, f]`` for every feature :math:`f`, and ``[g; h] @ onehot`` adds each
-    row's gradient and Hessian to its cell of every feature's histogram, in one pass over the
-    ``len(rows) * n_features`` ones (SciPy's sparse product, summing rows in order as
+    ``node * n_bins + codes[r, f]`` for every feature :math:`f`, and ``onehot.T @ [g, h]`` adds
+    each row's gradient and Hessian to its cell of every feature's histogram, in one pass over
+    the ``len(rows) * n_features`` ones (SciPy's sparse product, summing rows in order as
     ``np.bincount`` would). ``rows=None`` means every row, all in node 0.
     """
     n_features = bins.n_features
     if rows is None:  # the root: the codes are the cells, no copy needed
-        cells, stats = bins.codes, np.vstack([gradient, hessian])
+        cells, stats = bins.codes, np.column_stack([gradient, hessian])
     else:
         cells = bins.codes[rows]
         cells += (node_index * bins.n_bins).astype(cells.dtype)[:, None]
-        stats = np.vstack([gradient[rows], hessian[rows]])
+        stats = np.column_stack([gradient[rows], hessian[rows]])
     n_ones = cells.size
-    onehot = sparse.csr_matrix(
+    onehot_transposed = sparse.csc_matrix(
         (bins.ones[:n_ones], cells.ravel(), np.arange(0, n_ones + 1, n_features)),
-        shape=(cells.shape[0], n_nodes * bins.n_bins),
+        shape=(n_nodes * bins.n_bins, cells.shape[0]),
     )
-    hist = np.asarray(stats @ onehot) if n_ones else np.zeros((2, n_nodes * bins.n_bins))
-    return hist.reshape(2, n_nodes, n_features, bins.width)
+    hist = onehot_transposed @ stats if n_ones else np.zeros((n_nodes * bins.n_bins, 2))
+    return hist.reshape(n_nodes, n_features, bins.width, 2)
 
 
 def _best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed=None):
@@ -189,9 +193,9 @@ def _best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight,
         \text{gain} = \tfrac12 \Bigl[\frac{G_L^2}{H_L + \lambda} + \frac{G_R^2}{H_R + \lambda}
             - \frac{G^2}{H + \lambda}\Bigr]
     """
-    left_g, left_h = np.cumsum(hist, axis=3)  # "bins <= b go left", per node and feature
+    left = np.cumsum(hist, axis=2)  # "bins <= b go left", per node, feature and statistic
     n_nodes = len(node_g)
-    left_g, left_h = left_g.reshape(n_nodes, -1), left_h.reshape(n_nodes, -1)
+    left_g, left_h = left[..., 0].reshape(n_nodes, -1), left[..., 1].reshape(n_nodes, -1)
     right_g = node_g[:, None] - left_g
     right_h = node_h[:, None] - left_h
     valid = (left_h >= min_child_weight) & (right_h >= min_child_weight)
@@ -305,7 +309,7 @@ def grow_histogram_tree(
                 keep = in_sample[rows]
                 sample_rows, sample_node = rows[keep], row_node[keep]
             hist = _children_histograms(
-                bins, sample_rows, sample_node, hist[:, splits], gradient, hessian
+                bins, sample_rows, sample_node, hist[splits], gradient, hessian
             )
 
     ids, feature, threshold, left, right, value, gain = (
@@ -331,7 +335,7 @@ def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, 
     cells. With few rows per node (deep levels, small data sets) the rows are the cheaper
     side, and every child is built directly.
     """
-    n_parents = parent_hist.shape[1]
+    n_parents = len(parent_hist)
     counts = np.bincount(sample_node, minlength=2 * n_parents).reshape(n_parents, 2)
     rows_saved = counts.max(axis=1).sum()
     if rows_saved <= 4 * n_parents * bins.width:
@@ -342,11 +346,11 @@ def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, 
         bins, sample_rows[in_small], sample_node[in_small] // 2, n_parents, gradient, hessian
     )
     large = np.subtract(parent_hist, small, out=parent_hist)  # the parent is not needed again
-    right_small = small_is_right[None, :, None, None]
-    hist = np.empty((2, n_parents, 2, *parent_hist.shape[2:]))
-    hist[:, :, 0] = np.where(right_small, large, small)
-    hist[:, :, 1] = np.where(right_small, small, large)
-    return hist.reshape(2, 2 * n_parents, *parent_hist.shape[2:])
+    right_small = small_is_right[:, None, None, None]
+    hist = np.empty((n_parents, 2, *parent_hist.shape[1:]))
+    hist[:, 0] = np.where(right_small, large, small)
+    hist[:, 1] = np.where(right_small, small, large)
+    return hist.reshape(2 * n_parents, *parent_hist.shape[1:])
 
 
 def predict_forest(trees: list[RegressionTree], X: np.ndarray) -> np.ndarray:
