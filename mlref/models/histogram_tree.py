@@ -111,6 +111,11 @@ class Bins:
         return np.repeat(np.arange(self.n_features), self.width)
 
 
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an already sorted array, without sorting it again."""
+    return values[np.concatenate([[True], values[1:] != values[:-1]])]
+
+
 def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
     """Cut points of one feature: a value falls in bin ``searchsorted(edges, x, side="right")``.
 
@@ -121,13 +126,13 @@ def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
     bins, as XGBoost's sketch also spends the bins a heavy value leaves free.
     """
     ordered = np.sort(column)
-    distinct = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    distinct = _distinct_sorted(ordered)
     if len(distinct) <= max_bin:
         return distinct[1:]
 
     def cuts(n_levels):
         ranks = np.ceil(np.arange(1, n_levels + 1) * len(ordered) / (n_levels + 1)).astype(int)
-        edges = np.unique(ordered[ranks - 1])
+        edges = _distinct_sorted(ordered[ranks - 1])
         return edges[edges > distinct[0]]
 
     low, high = max_bin - 1, len(ordered) - 1
