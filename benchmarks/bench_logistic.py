@@ -19,9 +19,11 @@ higher than scikit-learn's.
 
 import argparse
 import sys
+import warnings
 
 import numpy as np
 from _timing import best_time, default_threads, load_average, one_thread
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 from mlref.datasets import make_marketplace
@@ -66,6 +68,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)  # reported in the table
     X, y = click_rows()
     standardised = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     # Raw features span very different scales (prices next to 0/1 flags): scikit-learn's L-BFGS
