@@ -7,11 +7,18 @@ from sklearn.exceptions import NotFittedError
 
 from mlref.datasets import fetch_mq2008
 from mlref.ltr._groups import QueryGroups
-from mlref.ltr.lambdamart import LambdaMART, _xgboost_ndcg_objective
+from mlref.ltr.lambdamart import LambdaMART, _xgboost_ndcg_objective, _XGBoostNDCGObjective
 from mlref.ltr.lambdas import lambda_gradients, pair_weights_delta_ndcg, ranks_within_query
 from mlref.ltr.xgboost_ranker import ALL_PAIRS, fit_xgboost_ranker, xgboost_ranker
 from mlref.metrics.ranking import ndcg_at_k
-from mlref.models.histogram_tree import bin_edges, grow_histogram_tree, make_bins, predict_forest
+from mlref.models.histogram_tree import (
+    _children_histograms,
+    _histograms,
+    bin_edges,
+    grow_histogram_tree,
+    make_bins,
+    predict_forest,
+)
 
 
 def random_queries(seed, n_queries=3, max_size=7, n_labels=3, tie_scores=False):
@@ -191,6 +198,39 @@ def test_histogram_tree_equals_exact_greedy_search(seed):
     expected = brute_force_tree(X, g, h, sampled, 0, lr=0.3, **params)(X)
     assert tree.predict(X) == pytest.approx(expected)
     assert row_output == pytest.approx(expected)  # routing in fit = routing in predict
+
+
+def test_children_histograms_by_subtraction_equal_the_direct_sums():
+    rng = np.random.default_rng(3)
+    n = 3000  # many rows per bin: the children's histograms come from subtraction
+    X = rng.integers(0, 5, size=(n, 4)).astype(float)
+    g, h = rng.normal(size=n), rng.uniform(0.1, 1.0, n)
+    bins, _ = make_bins(X, max_bin=256)
+    rows = np.sort(rng.choice(n, size=2500, replace=False))
+    parent = rng.integers(0, 3, size=len(rows))
+    child = 2 * parent + rng.integers(0, 2, size=len(rows))
+    parent_hist = _histograms(bins, rows, parent, 3, g, h)
+    direct = _histograms(bins, rows, child, 6, g, h)
+    by_subtraction = _children_histograms(bins, rows, child, parent_hist.copy(), g, h)
+    np.testing.assert_allclose(by_subtraction, direct, atol=1e-9)
+    assert direct.shape == (6, bins.n_bins, 2)
+    first_feature = direct[:, bins.feature == 0, 0]
+    np.testing.assert_allclose(first_feature.sum(axis=1), np.bincount(child, g[rows]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_histogram_tree_equals_exact_search_with_many_rows_per_bin(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    X = rng.integers(0, 5, size=(n, 3)).astype(float)
+    g, h = rng.normal(size=n) + X[:, 0] - 2, rng.uniform(0.1, 1.0, n)
+    sampled = np.sort(rng.choice(n, size=500, replace=False))
+    params = {"max_depth": 3, "reg_lambda": 0.5, "min_child_weight": 0.3}
+    bins, _ = make_bins(X, max_bin=256)
+    tree, row_output = grow_histogram_tree(bins, g, h, sampled, learning_rate=0.3, **params)
+    expected = brute_force_tree(X, g, h, sampled, 0, lr=0.3, **params)(X)
+    assert tree.predict(X) == pytest.approx(expected)
+    assert row_output == pytest.approx(expected)
 
 
 def test_a_tree_on_constant_gradients_is_one_newton_leaf():
@@ -420,3 +460,21 @@ def test_row_order_within_a_query_changes_the_fit_in_both_libraries_as_documente
     xb = fit_xgboost_ranker(X[inside], y[inside], group[inside], **params).predict(X)
     assert np.abs(a - b).max() > 0.01 and np.abs(xa - xb).max() > 0.01
     assert clone(ours).fit(X, y, group).predict(X) == pytest.approx(a, abs=0)
+
+
+@pytest.mark.parametrize("ndcg_at", [None, 3])
+def test_cached_objective_equals_the_one_built_from_the_public_lambdas(ndcg_at):
+    rng = np.random.default_rng(11)
+    n = 400
+    group = rng.integers(0, 40, n)
+    y = rng.integers(0, 4, n).astype(float)
+    scores = np.round(rng.normal(size=n), 1)  # ties inside queries
+    groups = QueryGroups.from_ids(group)
+    y_sorted, scores_sorted = y[groups.order], scores[groups.order]
+    scores_sorted[groups.starts[:5]] = 0.0
+    fast = _XGBoostNDCGObjective(y_sorted, groups, ndcg_at)(scores_sorted)
+    reference = _xgboost_ndcg_objective(
+        y_sorted, scores_sorted, groups, groups.pairs(y_sorted), ndcg_at
+    )
+    for a, b in zip(fast, reference, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

@@ -393,9 +393,12 @@ def test_logistic_warns_when_not_converged():
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     y = np.array([0, 0, 1, 1])  # separable: without penalty there is no finite solution
     with pytest.warns(ConvergenceWarning, match="did not converge"):
-        model = LogisticRegression(penalty=None, max_iter=200).fit(X, y)
+        model = LogisticRegression(penalty=None, max_iter=200, solver="fista").fit(X, y)
     assert model.n_iter_ == 200
     assert model.coef_[0, 0] > 5
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        model = LogisticRegression(penalty=None, max_iter=3, solver="lbfgs").fit(X, y)
+    assert model.n_iter_ == 3
     with pytest.warns(ConvergenceWarning):
         SoftmaxRegression(max_iter=1).fit(X, y)
 
@@ -592,3 +595,22 @@ _SKLEARN_WORDING = {
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+def test_logistic_lbfgs_and_fista_reach_the_same_objective(penalty):
+    X, y = _binary_data(7, n=300, d=5)
+    X = X * np.array([1.0, 10.0, 0.1, 3.0, 1.0]) + 2.0  # uneven scales and a large mean
+    fast = LogisticRegression(penalty=penalty, C=0.5, solver="lbfgs", **TIGHT).fit(X, y)
+    reference = LogisticRegression(penalty=penalty, C=0.5, solver="fista", **TIGHT).fit(X, y)
+    np.testing.assert_allclose(fast.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(fast.intercept_, reference.intercept_, rtol=1e-6, atol=1e-8)
+    assert fast.n_iter_ < reference.n_iter_
+
+
+def test_logistic_lbfgs_refuses_l1():
+    X, y = _binary_data(1, n=50, d=2)
+    with pytest.raises(ValueError, match=r"solver='lbfgs'.*penalty='l1'"):
+        LogisticRegression(penalty="l1", solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="solver"):
+        LogisticRegression(solver="newton").fit(X, y)

@@ -20,7 +20,13 @@ from mlref._validation import (
     check_seed,
 )
 from mlref.ltr._groups import check_ranking_data
-from mlref.ltr.lambdas import lambdas_from_pair_weights, pair_weights_delta_ndcg
+from mlref.ltr.lambdas import (
+    _discount,
+    inverse_ideal_dcg,
+    lambdas_from_pair_weights,
+    pair_weights_delta_ndcg,
+    ranks_within_query,
+)
 from mlref.metrics.ranking import exponential_gain, ndcg_at_k
 from mlref.models.histogram_tree import (
     grow_histogram_tree,
@@ -29,8 +35,47 @@ from mlref.models.histogram_tree import (
 )
 
 
+class _XGBoostNDCGObjective:
+    """Gradient and Hessian of XGBoost's ``rank:ndcg`` (3.x defaults), see LambdaMART Notes.
+
+    Everything that depends on the labels alone (the pairs, their gain differences and the
+    queries' 1 / IDCG) is computed once; each round only ranks the current scores.
+    :func:`mlref.ltr.lambdas.pair_weights_delta_ndcg` computes the same swap costs from scratch.
+    """
+
+    def __init__(self, y_sorted, groups, ndcg_at):
+        self.groups, self.ndcg_at = groups, ndcg_at
+        self.i, self.j = groups.pairs(y_sorted)
+        gain = exponential_gain(y_sorted, "y")
+        inverse_idcg = inverse_ideal_dcg(y_sorted, groups, k=ndcg_at)
+        self.query = groups.position[self.i]
+        self.pair_scale = np.abs(gain[self.i] - gain[self.j]) * inverse_idcg[self.query]
+
+    def __call__(self, scores_sorted):
+        groups, i, j, query = self.groups, self.i, self.j, self.query
+        ranks = ranks_within_query(scores_sorted, groups)
+        delta = self.pair_scale * np.abs(_discount(ranks[i]) - _discount(ranks[j]))
+        if self.ndcg_at is not None:
+            keep = np.minimum(ranks[i], ranks[j]) < self.ndcg_at
+            i, j, query, delta = i[keep], j[keep], query[keep], delta[keep]
+        spread = groups.max(scores_sorted) + groups.max(-scores_sorted) > 0
+        difference = scores_sorted[i] - scores_sorted[j]
+        delta = np.where(spread[query], delta / (np.abs(difference) + 0.01), delta)
+        rho = expit(-difference)
+        lambdas = delta * rho
+        curvature = lambdas * (1.0 - rho)
+        n_rows = len(scores_sorted)
+        gradient = np.bincount(j, lambdas, n_rows) - np.bincount(i, lambdas, n_rows)
+        hessian = np.bincount(i, curvature, n_rows) + np.bincount(j, curvature, n_rows)
+        lambda_sum = 2.0 * np.bincount(query, lambdas, minlength=groups.n_queries)
+        norm = np.ones_like(lambda_sum)
+        np.divide(np.log2(1.0 + lambda_sum), lambda_sum, out=norm, where=lambda_sum > 0)
+        norm = norm[groups.position]
+        return gradient * norm, 2.0 * hessian * norm
+
+
 def _xgboost_ndcg_objective(y_sorted, scores_sorted, groups, pairs, ndcg_at):
-    """Gradient and Hessian of XGBoost's ``rank:ndcg`` (3.x defaults), see LambdaMART Notes."""
+    """The reference: :class:`_XGBoostNDCGObjective` from the public lambda functions."""
     i, j, delta = pair_weights_delta_ndcg(y_sorted, scores_sorted, groups, k=ndcg_at, pairs=pairs)
     query = groups.position[i]
     spread = groups.max(scores_sorted) + groups.max(-scores_sorted) > 0
@@ -220,16 +265,14 @@ class LambdaMART(BaseEstimator):
 
         X_sorted, y_sorted = X[groups.order], y[groups.order]
         bins, self.bin_edges_ = make_bins(X_sorted, self.max_bin)
-        pairs = groups.pairs(y_sorted)
+        objective = _XGBoostNDCGObjective(y_sorted, groups, self.ndcg_at)
         scores = np.zeros(len(y_sorted))
         eval_scores = [np.zeros(len(e[1])) for e in evals]
         self.evals_result_ = {f"validation_{e}": {"ndcg@10": []} for e in range(len(evals))}
         self.estimators_ = []
         all_rows = np.arange(len(y_sorted))
         for _ in range(self.n_estimators):
-            gradient, hessian = _xgboost_ndcg_objective(
-                y_sorted, scores, groups, pairs, self.ndcg_at
-            )
+            gradient, hessian = objective(scores)
             if self.subsample < 1.0:
                 sampled = all_rows[rng.random_sample(len(all_rows)) < self.subsample]
             else:

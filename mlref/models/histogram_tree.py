@@ -9,9 +9,13 @@ second-order split gain and Newton leaf values
     \text{gain} = \tfrac12\Bigl[\frac{G_L^2}{H_L+\lambda} + \frac{G_R^2}{H_R+\lambda}
         - \frac{G^2}{H+\lambda}\Bigr], \qquad w_\text{leaf} = -\frac{G}{H + \lambda}.
 
-Everything is vectorised over rows, nodes, features and bins (one ``bincount`` per statistic
-and level; the larger child's histogram is the parent's minus the smaller child's), so the Python
-loops run over depth levels only. Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
+Everything is vectorised over rows, nodes, features and bins, so the Python loops run over depth
+levels only. The histograms of a level are one product ``[g; h] @ onehot`` with a sparse one-hot
+matrix of the rows' (node, feature, bin) cells; where rows outnumber cells, only the smaller
+child of each split is summed and the larger one is the parent minus it (histogram
+subtraction). All features' bins lie on one global axis, so the split search is one cumulative
+sum along it per level, restarted at each feature's first bin.
+Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
 by :class:`mlref.models.GradientBoostingClassifier` with ``tree_method="hist"`` (log-loss
 gradients).
 """
@@ -19,6 +23,7 @@ gradients).
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 __all__ = [
     "Bins",
@@ -79,20 +84,31 @@ class Bins:
 
     ``codes[r, f]`` is the global bin of ``X[r, f]``; the bins of feature ``f`` are the contiguous
     range ``starts[f] : starts[f] + sizes[f]``. For each global bin ``t``: ``feature[t]``,
-    ``segment_start[t]`` (first bin of its feature), ``upper[t]`` (values of bins ``<= t`` of that
-    feature are exactly those ``< upper[t]``) and ``candidate[t]`` (``t`` is not the last bin of
-    its feature, so "bins <= t go left" is a split).
+    ``upper[t]`` (values of bins ``<= t`` of that feature are exactly those ``< upper[t]``) and
+    ``candidate[t]`` (``t`` is not the last bin of its feature, so "bins <= t go left" is a
+    split).
     """
 
     codes: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
     feature: np.ndarray
-    segment_start: np.ndarray
     upper: np.ndarray
     candidate: np.ndarray
+    ones: np.ndarray  # a buffer of 1.0, one per code: the entries of the one-hot matrices
+
+    @property
+    def n_features(self) -> int:
+        return self.codes.shape[1]
 
     @property
     def n_bins(self) -> int:
         return len(self.feature)
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an already sorted array, without sorting it again."""
+    return values[np.concatenate([[True], values[1:] != values[:-1]])]
 
 
 def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
@@ -104,14 +120,14 @@ def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
     of quantile levels is raised (binary search) until the distinct cut points fill ``max_bin``
     bins, as XGBoost's sketch also spends the bins a heavy value leaves free.
     """
-    distinct = np.unique(column)
+    ordered = np.sort(column)
+    distinct = _distinct_sorted(ordered)
     if len(distinct) <= max_bin:
         return distinct[1:]
-    ordered = np.sort(column)
 
     def cuts(n_levels):
         ranks = np.ceil(np.arange(1, n_levels + 1) * len(ordered) / (n_levels + 1)).astype(int)
-        edges = np.unique(ordered[ranks - 1])
+        edges = _distinct_sorted(ordered[ranks - 1])
         return edges[edges > distinct[0]]
 
     low, high = max_bin - 1, len(ordered) - 1
@@ -125,19 +141,18 @@ def bin_edges(column: np.ndarray, max_bin: int) -> np.ndarray:
 
 
 def make_bins(X: np.ndarray, max_bin: int) -> tuple[Bins, list[np.ndarray]]:
+    """Bin every column of ``X`` once; returns the :class:`Bins` and each feature's cut points."""
     edges = [bin_edges(X[:, f], max_bin) for f in range(X.shape[1])]
     sizes = np.array([len(e) + 1 for e in edges])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    local = np.column_stack(
-        [np.searchsorted(e, X[:, f], side="right") for f, e in enumerate(edges)]
-    )
-    local = local.astype(np.uint8 if sizes.max() <= 256 else np.uint16)
-    codes = (local + starts).astype(np.int32)
+    codes = np.empty(X.shape, dtype=np.int32 if sizes.sum() < 2**31 else np.int64)
+    for f, e in enumerate(edges):
+        codes[:, f] = np.searchsorted(e, X[:, f], side="right") + starts[f]
     feature = np.repeat(np.arange(X.shape[1]), sizes)
     upper = np.concatenate([np.append(e, np.inf) for e in edges])
     candidate = np.ones(sizes.sum(), dtype=bool)
     candidate[starts + sizes - 1] = False
-    bins = Bins(codes, feature, np.repeat(starts, sizes), upper, candidate)
+    bins = Bins(codes, starts, sizes, feature, upper, candidate, np.ones(codes.size))
     return bins, edges
 
 
@@ -147,36 +162,50 @@ def _sums(index, weights, minlength):
 
 
 def _histograms(bins: Bins, rows, node_index, n_nodes, gradient, hessian):
-    """(node x global bin) sums of gradient and Hessian with one bincount per statistic."""
-    n_features = bins.codes.shape[1]
-    flat = (node_index[:, None] * bins.n_bins + bins.codes[rows]).ravel()
-    size = n_nodes * bins.n_bins
-    hist_g = _sums(flat, np.repeat(gradient[rows], n_features), size)
-    hist_h = _sums(flat, np.repeat(hessian[rows], n_features), size)
-    shape = (n_nodes, bins.n_bins)
-    return hist_g.reshape(shape), hist_h.reshape(shape)
+    r"""(node x global bin x statistic) sums of gradient and Hessian of the given rows.
+
+    A histogram is a product with a one-hot matrix: row :math:`r` has a 1 in column
+    ``node * n_bins + codes[r, f]`` for every feature :math:`f`, and ``onehot.T @ [g, h]`` adds
+    each row's gradient and Hessian to its cell of every feature's histogram, in one pass over
+    the ``len(rows) * n_features`` ones (SciPy's sparse product, summing rows in order as
+    ``np.bincount`` would). ``rows=None`` means every row, all in node 0.
+    """
+    n_features = bins.n_features
+    if rows is None:  # the root: the codes are the cells, no copy needed
+        cells, stats = bins.codes, np.column_stack([gradient, hessian])
+    else:
+        cells = bins.codes[rows]
+        cells += (node_index * bins.n_bins).astype(cells.dtype)[:, None]
+        stats = np.column_stack([gradient[rows], hessian[rows]])
+    n_ones = cells.size
+    onehot_transposed = sparse.csc_matrix(
+        (bins.ones[:n_ones], cells.ravel(), np.arange(0, n_ones + 1, n_features)),
+        shape=(n_nodes * bins.n_bins, cells.shape[0]),
+    )
+    hist = onehot_transposed @ stats if n_ones else np.zeros((n_nodes * bins.n_bins, 2))
+    return hist.reshape(n_nodes, bins.n_bins, 2)
 
 
-def _best_splits(
-    hist_g, hist_h, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed_bins=None
-):
-    r"""Best split of every node: (global bin, gain), gain :math:`-\infty` when none is valid.
+def _best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed=None):
+    r"""Best split of every node: (slot of the (feature, bin) axis, gain), gain :math:`-\infty`
+    when none is valid.
 
     .. math::
 
         \text{gain} = \tfrac12 \Bigl[\frac{G_L^2}{H_L + \lambda} + \frac{G_R^2}{H_R + \lambda}
             - \frac{G^2}{H + \lambda}\Bigr]
     """
-    before = bins.segment_start - 1  # last bin of the previous feature (-1: none)
-    has_before = before >= 0
-    left_g = np.cumsum(hist_g, axis=1)
-    left_h = np.cumsum(hist_h, axis=1)
-    left_g -= np.where(has_before, left_g[:, before], 0.0)
-    left_h -= np.where(has_before, left_h[:, before], 0.0)
+    # "bins <= t go left": a running sum along the bin axis, restarted at each feature's first bin
+    left = np.cumsum(hist, axis=1)
+    carried = np.zeros((len(node_g), bins.n_features, 2))
+    carried[:, 1:] = left[:, bins.starts[1:] - 1]
+    left -= np.repeat(carried, bins.sizes, axis=1)
+    n_nodes = len(node_g)
+    left_g, left_h = left[..., 0], left[..., 1]
     right_g = node_g[:, None] - left_g
     right_h = node_h[:, None] - left_h
     valid = (left_h >= min_child_weight) & (right_h >= min_child_weight)
-    valid &= bins.candidate if allowed_bins is None else bins.candidate & allowed_bins
+    valid &= bins.candidate if allowed is None else bins.candidate & allowed
     # reg_lambda > 0 or min_child_weight > 0 (checked in fit) keeps the denominators positive
     np.square(left_g, out=left_g)
     np.square(right_g, out=right_g)
@@ -187,7 +216,7 @@ def _best_splits(
     score[~valid] = -np.inf
     best = np.argmax(score, axis=1)
     parent = node_g**2 / (node_h + reg_lambda)
-    return best, 0.5 * (score[np.arange(len(best)), best] - parent)
+    return best, 0.5 * (score[np.arange(n_nodes), best] - parent)
 
 
 def _newton_values(node_g, node_h, reg_lambda):
@@ -217,29 +246,34 @@ def grow_histogram_tree(
     A split is kept when its gain exceeds ``gamma`` (and the un-halved bracket exceeds 1e-6, as
     XGBoost); ``feature_mask`` (boolean, one per feature) restricts the features a split may use.
     """
-    allowed_bins = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
+    allowed = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
     n_rows = bins.codes.shape[0]
-    all_rows = np.arange(n_rows)
-    node = np.zeros(n_rows, dtype=np.int64)  # node index within the current level, -1 = in a leaf
+    in_sample = None
+    if len(sampled) < n_rows:
+        in_sample = np.zeros(n_rows, dtype=bool)
+        in_sample[sampled] = True
+    rows = np.arange(n_rows)  # the rows still in an open node, in order
+    row_node = np.zeros(n_rows, dtype=np.int64)  # their node's index within the current level
     leaf_of_row = np.zeros(n_rows, dtype=np.int64)
     level_ids = np.array([0])  # breadth-first id of each node of the current level
     n_created = 1
     parts = []  # per level: (ids, feature, threshold, left, right, value, gain)
-    hist_g = hist_h = None
+    hist = None
     for depth in range(max_depth + 1):
         n_nodes = len(level_ids)
-        sampled_node = node[sampled]
-        active = sampled_node >= 0
-        sample_rows, sample_node = sampled[active], sampled_node[active]
+        if in_sample is None:
+            sample_rows, sample_node = rows, row_node
+        else:
+            keep = in_sample[rows]
+            sample_rows, sample_node = rows[keep], row_node[keep]
         node_g = _sums(sample_node, gradient[sample_rows], n_nodes)
         node_h = _sums(sample_node, hessian[sample_rows], n_nodes)
         if depth < max_depth:
-            if hist_g is None:
-                hist_g, hist_h = _histograms(
-                    bins, sample_rows, sample_node, n_nodes, gradient, hessian
-                )
+            if hist is None:
+                root_rows = None if in_sample is None else sample_rows
+                hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
             best_bin, best_gain = _best_splits(
-                hist_g, hist_h, node_g, node_h, bins, reg_lambda, min_child_weight, allowed_bins
+                hist, node_g, node_h, bins, reg_lambda, min_child_weight, allowed
             )
             splits = (2.0 * best_gain > _MIN_LOSS_CHANGE) & (best_gain > gamma)
         else:
@@ -263,8 +297,6 @@ def grow_histogram_tree(
             )
         )
 
-        in_tree = node >= 0
-        rows, row_node = all_rows[in_tree], node[in_tree]
         settles = ~splits[row_node]
         leaf_of_row[rows[settles]] = level_ids[row_node[settles]]
         if n_splits == 0:
@@ -272,14 +304,18 @@ def grow_histogram_tree(
         rows, row_node = rows[~settles], row_node[~settles]
         split_bin = best_bin[row_node]
         goes_right = bins.codes[rows, bins.feature[split_bin]] > split_bin
-        node[:] = -1
-        node[rows] = 2 * split_rank[row_node] + goes_right
+        row_node = 2 * split_rank[row_node] + goes_right
         level_ids = n_created + np.arange(2 * n_splits)
         n_created += 2 * n_splits
 
         if depth + 1 < max_depth:
-            hist_g, hist_h = _children_histograms(
-                bins, node, sampled, hist_g[splits], hist_h[splits], gradient, hessian
+            if in_sample is None:
+                sample_rows, sample_node = rows, row_node
+            else:
+                keep = in_sample[rows]
+                sample_rows, sample_node = rows[keep], row_node[keep]
+            hist = _children_histograms(
+                bins, sample_rows, sample_node, hist[splits], gradient, hessian
             )
 
     ids, feature, threshold, left, right, value, gain = (
@@ -297,25 +333,30 @@ def grow_histogram_tree(
     return tree, tree.value[leaf_of_row]
 
 
-def _children_histograms(bins, node, sampled, parent_g, parent_h, gradient, hessian):
-    """Histograms of the children (2k, 2k+1) of each split parent k: build the smaller, subtract."""
-    n_parents = len(parent_g)
-    sampled_node = node[sampled]
-    active = sampled_node >= 0
-    sample_rows, sample_node = sampled[active], sampled_node[active]
+def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, hessian):
+    """Histograms of the children (2k, 2k+1) of each split parent k.
+
+    Subtraction builds the smaller child of each split and takes the larger as parent minus
+    smaller: it skips the larger children's rows but costs a few passes over the histogram
+    cells. With few rows per node (deep levels, small data sets) the rows are the cheaper
+    side, and every child is built directly.
+    """
+    n_parents = len(parent_hist)
     counts = np.bincount(sample_node, minlength=2 * n_parents).reshape(n_parents, 2)
+    rows_saved = counts.max(axis=1).sum()
+    if rows_saved * bins.n_features <= 4 * n_parents * bins.n_bins:
+        return _histograms(bins, sample_rows, sample_node, 2 * n_parents, gradient, hessian)
     small_is_right = counts[:, 1] < counts[:, 0]
     in_small = (sample_node % 2) == small_is_right[sample_node // 2]
-    small_g, small_h = _histograms(
+    small = _histograms(
         bins, sample_rows[in_small], sample_node[in_small] // 2, n_parents, gradient, hessian
     )
-    hist_g = np.empty((2 * n_parents, bins.n_bins))
-    hist_h = np.empty_like(hist_g)
-    small = 2 * np.arange(n_parents) + small_is_right
-    large = 2 * np.arange(n_parents) + ~small_is_right
-    hist_g[small], hist_h[small] = small_g, small_h
-    hist_g[large], hist_h[large] = parent_g - small_g, parent_h - small_h
-    return hist_g, hist_h
+    large = np.subtract(parent_hist, small, out=parent_hist)  # the parent is not needed again
+    right_small = small_is_right[:, None, None]
+    hist = np.empty((n_parents, 2, *parent_hist.shape[1:]))
+    hist[:, 0] = np.where(right_small, large, small)
+    hist[:, 1] = np.where(right_small, small, large)
+    return hist.reshape(2 * n_parents, *parent_hist.shape[1:])
 
 
 def predict_forest(trees: list[RegressionTree], X: np.ndarray) -> np.ndarray:
