@@ -55,7 +55,7 @@ QUERIES = ["red shoe", "blue hat", "sock", "green"] * 3
 
 
 def _sorted_groups():
-    from mlref.ltr._groups import QueryGroups
+    from mlref.ltr.groups import QueryGroups
 
     return QueryGroups.from_ids(GROUP)
 
@@ -723,7 +723,7 @@ def test_get_feature_names_out_checks_its_argument(key):
 
 
 def _pair_call(pairs):
-    from mlref.ltr._groups import QueryGroups
+    from mlref.ltr.groups import QueryGroups
 
     groups = QueryGroups.from_ids([0, 0, 0])
     return mlref.ltr.pair_weights_delta_ndcg([2.0, 1.0, 0.0], [0.1, 0.2, 0.3], groups, pairs=pairs)

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlref.ltr._groups import QueryGroups, check_ranking_data
+from mlref.ltr.groups import QueryGroups, check_ranking_data
 
 
 @settings(max_examples=60, deadline=None)

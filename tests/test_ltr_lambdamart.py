@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from mlref.datasets import fetch_mq2008
-from mlref.ltr._groups import QueryGroups
+from mlref.ltr.groups import QueryGroups
 from mlref.ltr.lambdamart import LambdaMART, _xgboost_ndcg_objective, _XGBoostNDCGObjective
 from mlref.ltr.lambdas import lambda_gradients, pair_weights_delta_ndcg, ranks_within_query
 from mlref.ltr.xgboost_ranker import ALL_PAIRS, fit_xgboost_ranker, xgboost_ranker

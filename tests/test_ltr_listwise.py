@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scipy.special import log_softmax, logsumexp, softmax
 from sklearn.base import clone
 
-from mlref.ltr._groups import QueryGroups
 from mlref.ltr.attention import AttentionListScorer, AttentionRanker
+from mlref.ltr.groups import QueryGroups
 from mlref.ltr.listwise import (
     ListMLE,
     ListNet,

@@ -15,7 +15,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.svm import LinearSVC
 
 from mlref.datasets import fetch_mq2008
-from mlref.ltr._groups import QueryGroups
+from mlref.ltr.groups import QueryGroups
 from mlref.ltr.lambdas import lambda_gradients
 from mlref.ltr.pairs import all_pairs, count_pairs, sample_pairs
 from mlref.ltr.pairwise import (

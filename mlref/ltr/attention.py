@@ -42,7 +42,7 @@ from mlref._validation import (
     check_random_state,
     check_same_length,
 )
-from mlref.ltr._groups import QueryGroups
+from mlref.ltr.groups import QueryGroups
 from mlref.ltr.listwise import listmle_loss, listnet_loss
 from mlref.ltr.scorers import ScorerRanker
 

@@ -19,7 +19,7 @@ from mlref._validation import (
     check_real,
     check_seed,
 )
-from mlref.ltr._groups import check_ranking_data
+from mlref.ltr.groups import check_ranking_data
 from mlref.ltr.lambdas import (
     _discount,
     inverse_ideal_dcg,

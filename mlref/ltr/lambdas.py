@@ -4,7 +4,7 @@ A "lambda" is the force that pushes a more relevant document above a less releva
 same query. It is the gradient of a pairwise logistic loss, scaled by how much NDCG would change
 if the two documents swapped places in the current ranking, so that pairs near the top of the
 list matter most. Everything here works on rows sorted by query (the order of
-:class:`~mlref.ltr._groups.QueryGroups`), vectorised over all pairs of all queries at once.
+:class:`~mlref.ltr.groups.QueryGroups`), vectorised over all pairs of all queries at once.
 """
 
 import numpy as np
@@ -17,7 +17,7 @@ from mlref._validation import (
     check_real,
     check_same_length,
 )
-from mlref.ltr._groups import QueryGroups
+from mlref.ltr.groups import QueryGroups
 from mlref.metrics.ranking import exponential_gain
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from mlref._validation import check_array_1d, check_random_state, check_same_length
-from mlref.ltr._groups import QueryGroups
+from mlref.ltr.groups import QueryGroups
 from mlref.ltr.scorers import ScorerRanker
 
 __all__ = ["ListMLE", "ListNet", "ideal_permutation", "listmle_loss", "listnet_loss"]

@@ -18,7 +18,7 @@ from mlref._validation import (
     check_random_state,
     check_real,
 )
-from mlref.ltr._groups import QueryGroups, check_ranking_data
+from mlref.ltr.groups import QueryGroups, check_ranking_data
 
 __all__ = ["all_pairs", "count_pairs", "sample_pairs"]
 

@@ -36,7 +36,7 @@ from mlref._validation import (
     check_random_state,
     check_real,
 )
-from mlref.ltr._groups import QueryGroups, check_ranking_data
+from mlref.ltr.groups import QueryGroups, check_ranking_data
 from mlref.ltr.lambdas import pair_weights_delta_ndcg
 from mlref.ltr.pairs import sample_sorted_pairs
 from mlref.ltr.scorers import QueryBatch, ScorerRanker
@@ -133,7 +133,7 @@ class RankNetLoss(_PairLoss):
 
     Examples
     --------
-    >>> from mlref.ltr._groups import QueryGroups
+    >>> from mlref.ltr.groups import QueryGroups
     >>> batch = QueryBatch.from_queries(np.array([1.0, 0.0]), QueryGroups.from_ids([0, 0]))
     >>> loss, grad = RankNetLoss()(np.array([0.0, 0.0]), batch)  # one pair, s_i = s_j
     >>> round(loss, 4), grad.tolist()  # log 2; push the relevant one up, the other down
@@ -179,7 +179,7 @@ class LambdaRankLoss(_PairLoss):
 
     Examples
     --------
-    >>> from mlref.ltr._groups import QueryGroups
+    >>> from mlref.ltr.groups import QueryGroups
     >>> batch = QueryBatch.from_queries(np.array([1.0, 0.0]), QueryGroups.from_ids([0, 0]))
     >>> loss, grad = LambdaRankLoss()(np.array([0.0, 1.0]), batch)  # relevant one ranked 2nd
     >>> grad.round(4).tolist()  # |delta NDCG| = 1 - 1/log2(3) = 0.3691, times sigmoid(1)

@@ -27,7 +27,7 @@ def squared_error_loss(scores: np.ndarray, batch: QueryBatch) -> tuple[float, np
 
     Examples
     --------
-    >>> from mlref.ltr._groups import QueryGroups
+    >>> from mlref.ltr.groups import QueryGroups
     >>> batch = QueryBatch.from_queries(np.array([2.0, 0.0]), QueryGroups.from_ids([0, 0]))
     >>> loss, grad = squared_error_loss(np.array([1.0, 0.0]), batch)
     >>> float(loss), grad.tolist()
@@ -49,7 +49,7 @@ def logistic_loss(scores: np.ndarray, batch: QueryBatch) -> tuple[float, np.ndar
 
     Examples
     --------
-    >>> from mlref.ltr._groups import QueryGroups
+    >>> from mlref.ltr.groups import QueryGroups
     >>> batch = QueryBatch.from_queries(np.array([2.0, 0.0]), QueryGroups.from_ids([0, 0]))
     >>> loss, grad = logistic_loss(np.array([0.0, 0.0]), batch)
     >>> round(loss, 4), grad.tolist()

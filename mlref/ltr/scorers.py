@@ -21,7 +21,7 @@ its parameters plus a ``_make_loss`` method.
     :class:`numpy.random.Generator` ``rng``.
 ``forward(X, groups=None) -> (scores, cache)``
     ``scores`` has shape ``(n_rows,)``; ``cache`` is whatever ``backward`` needs. ``groups``
-    (a :class:`~mlref.ltr._groups.QueryGroups` whose rows are contiguous, as in
+    (a :class:`~mlref.ltr.groups.QueryGroups` whose rows are contiguous, as in
     :attr:`QueryBatch.groups`) is passed by :func:`fit_scorer` for scorers that look at the whole
     list (e.g. self-attention); row-wise scorers ignore it.
 ``backward(cache, d_scores) -> list of ndarray``
@@ -59,7 +59,7 @@ from mlref._validation import (
     check_random_state,
     check_real,
 )
-from mlref.ltr._groups import QueryGroups, check_ranking_data
+from mlref.ltr.groups import QueryGroups, check_ranking_data
 from mlref.nn.optim import Adam
 
 __all__ = [

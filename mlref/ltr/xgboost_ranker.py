@@ -9,7 +9,7 @@ since XGBoost needs the rows of each query to be contiguous.
 import xgboost
 
 from mlref._validation import check_positive_int, check_real, check_seed
-from mlref.ltr._groups import check_ranking_data
+from mlref.ltr.groups import check_ranking_data
 
 # lambdarank_num_pair_per_sample larger than any query: "topk" then keeps every pair.
 ALL_PAIRS = 2**31 - 1

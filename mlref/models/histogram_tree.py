@@ -186,7 +186,7 @@ def _histograms(bins: Bins, rows, node_index, n_nodes, gradient, hessian):
     return hist.reshape(n_nodes, bins.n_bins, 2)
 
 
-def _best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed=None):
+def best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed=None):
     r"""Best split of every node: (slot of the (feature, bin) axis, gain), gain :math:`-\infty`
     when none is valid.
 
@@ -272,7 +272,7 @@ def grow_histogram_tree(
             if hist is None:
                 root_rows = None if in_sample is None else sample_rows
                 hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
-            best_bin, best_gain = _best_splits(
+            best_bin, best_gain = best_splits(
                 hist, node_g, node_h, bins, reg_lambda, min_child_weight, allowed
             )
             splits = (2.0 * best_gain > _MIN_LOSS_CHANGE) & (best_gain > gamma)
