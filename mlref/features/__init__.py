@@ -15,6 +15,7 @@ from mlref.features.categorical import (
 )
 from mlref.features.crossing import HashedCrosser, cross_features
 from mlref.features.embeddings import TextEmbedder, cosine_similarity
+from mlref.features.history import point_in_time_ctr
 from mlref.features.numeric import Log1pTransformer, PercentileClipper, QuantileBinner, Standardizer
 from mlref.features.search_task import (
     FEATURE_GROUPS,
@@ -64,6 +65,7 @@ __all__ = [
     "l1_path",
     "murmurhash3_32",
     "naive_target_encode",
+    "point_in_time_ctr",
     "tfidf_cosine",
     "tfidf_matrix",
     "time_split",

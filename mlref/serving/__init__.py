@@ -2,6 +2,7 @@
 
 from mlref.serving.cache import LRUCache, lru_hit_rates
 from mlref.serving.encoder import TransformerEncoder
+from mlref.serving.fallback import ResilientRanker, ServedList
 from mlref.serving.latency import (
     SOURCE_BUDGET_MS,
     budget_table,
@@ -19,7 +20,9 @@ __all__ = [
     "IVFIndex",
     "LRUCache",
     "QuantizedMLP",
+    "ResilientRanker",
     "SearchService",
+    "ServedList",
     "TransformerEncoder",
     "budget_table",
     "dequantize_int8",
