@@ -8,6 +8,11 @@ recommended lists and held-out items, not scores with query ids, so it is not ex
 """
 
 from mlref.metrics.bootstrap import BootstrapInterval, bootstrap_interval
+from mlref.metrics.calibration import (
+    brier_score,
+    expected_calibration_error,
+    reliability_curve,
+)
 from mlref.metrics.classification import (
     accuracy,
     auc_roc,
@@ -53,10 +58,12 @@ __all__ = [
     "average_revenue_per_user",
     "bootstrap_interval",
     "bounce_rate",
+    "brier_score",
     "click_through_rate",
     "confusion_matrix",
     "conversion_rate",
     "dcg_at_k",
+    "expected_calibration_error",
     "f1_score",
     "gross_merchandise_value",
     "hit_rate_at_k",
@@ -76,6 +83,7 @@ __all__ = [
     "recall",
     "recall_at_k",
     "refinement_rate",
+    "reliability_curve",
     "revenue_per_search",
     "rmse",
     "roc_curve",
