@@ -57,12 +57,23 @@ class BootstrapInterval(NamedTuple):
     bootstrap_distribution: np.ndarray
 
 
+def _counts(indices: np.ndarray, n: int, position=None) -> np.ndarray:
+    """How many times each row was drawn, per resample: shape (block, n), int64.
+
+    With ``position`` (a permutation), row ``i``'s count lands in column ``position[i]``.
+    """
+    b = indices.shape[0]
+    cols = indices if position is None else position[indices]
+    flat = (cols + n * np.arange(b)[:, None]).ravel()
+    return np.bincount(flat, minlength=b * n).reshape(b, n)
+
+
 def _weighted_log_loss(y: np.ndarray, prob: np.ndarray):
     eps = np.finfo(np.float64).eps
     per_row = -np.log(np.clip(np.where(y == 1, prob, 1.0 - prob), eps, 1.0 - eps))
 
-    def metric(counts: np.ndarray) -> np.ndarray:
-        return counts @ per_row / counts.sum(axis=1)
+    def metric(indices: np.ndarray) -> np.ndarray:
+        return per_row[indices].mean(axis=1)
 
     return metric
 
@@ -70,22 +81,29 @@ def _weighted_log_loss(y: np.ndarray, prob: np.ndarray):
 def _weighted_auc(y: np.ndarray, score: np.ndarray):
     """AUC of count-weighted rows: each row counts as many times as it was drawn."""
     order = np.argsort(score, kind="stable")
-    sorted_score, sorted_y = score[order], y[order]
-    starts = np.flatnonzero(np.r_[True, sorted_score[1:] != sorted_score[:-1]])
-    is_pos = sorted_y == 1
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)  # row -> its place in score order
+    sorted_score, is_neg = score[order], y[order] == 0
+    new_group = np.r_[True, sorted_score[1:] != sorted_score[:-1]]
+    group = np.cumsum(new_group) - 1
+    group_start = np.flatnonzero(new_group)
+    group_end = np.r_[group_start[1:], order.size]  # exclusive
+    pos_cols = np.flatnonzero(~is_neg)
+    start, end = group_start[group[pos_cols]], group_end[group[pos_cols]]
 
-    def metric(counts: np.ndarray) -> np.ndarray:
-        c = counts[:, order]
-        pos = np.add.reduceat(np.where(is_pos, c, 0), starts, axis=1)
-        neg = np.add.reduceat(np.where(is_pos, 0, c), starts, axis=1)
-        neg_below = np.cumsum(neg, axis=1) - neg
-        n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
+    def metric(indices: np.ndarray) -> np.ndarray:
+        counts = _counts(indices, y.size, position)
+        neg_through = np.cumsum(np.where(is_neg, counts, 0), axis=1)  # negatives at or below
+        neg_below = np.where(start > 0, neg_through[:, start - 1], 0)
+        neg_tied = neg_through[:, end - 1] - neg_below
+        pos = counts[:, pos_cols]
+        n_pos, n_neg = pos.sum(axis=1), neg_through[:, -1]
         if (n_pos == 0).any() or (n_neg == 0).any():
             raise ValueError(
                 "a bootstrap resample holds only one class, so its AUC is undefined; pass "
                 "stratify=True to keep the number of positives and negatives fixed"
             )
-        wins = (pos * (neg_below + 0.5 * neg)).sum(axis=1)
+        wins = (pos * (neg_below + 0.5 * neg_tied)).sum(axis=1)
         return wins / (n_pos.astype(np.float64) * n_neg)
 
     return metric
@@ -107,12 +125,6 @@ def _resample_indices(rng, y: np.ndarray, n_resamples: int, stratify: bool):
                     neg_rows[rng.integers(0, neg_rows.size, (b, neg_rows.size))],
                 ]
             )
-
-
-def _counts(indices: np.ndarray, n: int) -> np.ndarray:
-    b = indices.shape[0]
-    flat = (indices + n * np.arange(b)[:, None]).ravel()
-    return np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
 
 
 def bootstrap_interval(
@@ -212,8 +224,7 @@ def bootstrap_interval(
         scorers = [weighted(y, s) for s in (score, baseline) if s is not None]
 
         def statistic(indices: np.ndarray) -> np.ndarray:
-            counts = _counts(indices, y.size)
-            values = [f(counts) for f in scorers]
+            values = [f(indices) for f in scorers]
             return values[0] - values[1] if len(values) == 2 else values[0]
 
     elif callable(metric):
