@@ -26,7 +26,7 @@ class FakeStore:
         return np.array([float(user), 1.0])
 
 
-def _model(features, items):  # prefers small ids for user features[0] > 0
+def _model(user, features, items):  # prefers small ids for user features[0] > 0
     return -np.asarray(items, float) * np.sign(features[0] + 0.5)
 
 
@@ -59,9 +59,9 @@ def test_normal_path_ranks_with_the_model():
 def test_model_timeout_serves_the_fallback_ranker_within_the_deadline():
     release = threading.Event()
 
-    def hung_model(features, items):
+    def hung_model(user, features, items):
         release.wait(2.0)
-        return _model(features, items)
+        return _model(user, features, items)
 
     with _ranker(rank=hung_model, timeout_ms=30.0, max_workers=1) as r:
         start = time.perf_counter()
@@ -77,15 +77,15 @@ def test_model_timeout_serves_the_fallback_ranker_within_the_deadline():
 
 
 def test_model_error_or_bad_scores_fall_back():
-    def broken(features, items):
+    def broken(user, features, items):
         raise RuntimeError("CUDA out of memory")
 
     with _ranker(rank=broken) as r:
         s = r.serve(1, k=2)
     assert s.ranker == "fallback" and "RuntimeError: CUDA out of memory" in s.reason
-    with _ranker(rank=lambda f, items: np.full(len(items), np.nan)) as r:
+    with _ranker(rank=lambda u, f, items: np.full(len(items), np.nan)) as r:
         assert r.serve(1).ranker == "fallback"
-    with _ranker(rank=lambda f, items: np.zeros(len(items) + 1)) as r:
+    with _ranker(rank=lambda u, f, items: np.zeros(len(items) + 1)) as r:
         assert r.serve(1).ranker == "fallback"
 
 

@@ -87,7 +87,8 @@ class ResilientRanker:
         ``user_features(user) -> 1-D float array`` of length ``len(default_features)``: the
         online feature store lookup.
     rank : callable
-        ``rank(features, items) -> scores``, one finite score per item: the main model.
+        ``rank(user, features, items) -> scores``, one finite score per item: the main model
+        (``features`` is the user's vector from the store, the cache or the default).
     fallback_rank : callable
         ``fallback_rank(user, items) -> scores``: a cheap ranker that needs no features
         (popularity, a dot product of precomputed embeddings).
@@ -126,7 +127,7 @@ class ResilientRanker:
     >>> ranker = ResilientRanker(
     ...     retrieve=lambda user: [3, 1, 2],
     ...     user_features=lambda user: np.array([1.0, 0.0]),
-    ...     rank=lambda features, items: -np.asarray(items, float),
+    ...     rank=lambda user, features, items: -np.asarray(items, float),
     ...     fallback_rank=lambda user, items: np.zeros(len(items)),
     ...     popular_items=[1, 2, 3, 4],
     ...     default_features=[0.0, 0.0],
@@ -154,7 +155,7 @@ class ResilientRanker:
         self.user_features = _check_callable(
             user_features, "user_features", "user_features(user) -> 1-D array"
         )
-        self.rank = _check_callable(rank, "rank", "rank(features, items) -> scores")
+        self.rank = _check_callable(rank, "rank", "rank(user, features, items) -> scores")
         self.fallback_rank = _check_callable(
             fallback_rank, "fallback_rank", "fallback_rank(user, items) -> scores"
         )
@@ -212,12 +213,12 @@ class ResilientRanker:
             raise ValueError(f"{who} returned shape {scores.shape} or non-finite scores")
         return scores
 
-    def _model_scores(self, features: np.ndarray, items: np.ndarray) -> np.ndarray:
+    def _model_scores(self, user, features: np.ndarray, items: np.ndarray) -> np.ndarray:
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 max_workers=self.max_workers, thread_name_prefix="mlref-model"
             )
-        future = self._pool.submit(self.rank, features, items)
+        future = self._pool.submit(self.rank, user, features, items)
         try:
             values = future.result(timeout=self.timeout_ms / 1000.0)
         except concurrent.futures.TimeoutError:
@@ -247,7 +248,7 @@ class ResilientRanker:
         reasons = [r for r in (reasons, feature_reason) if r]
         ranker = "model"
         try:
-            scores = self._model_scores(features, items)
+            scores = self._model_scores(user, features, items)
         except Exception as exc:
             reasons.append(
                 str(exc) if isinstance(exc, TimeoutError) else f"model failed ({_describe(exc)})"

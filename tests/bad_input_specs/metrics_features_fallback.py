@@ -27,7 +27,7 @@ def _serve(target, popular_items, default_features, timeout_ms, feature_cache_si
     with target(
         retrieve=lambda user: np.array([4, 2, 7]),
         user_features=lambda user: np.array([0.5, 1.0]),
-        rank=lambda features, items: features[0] * np.asarray(items, float),
+        rank=lambda user, features, items: features[0] * np.asarray(items, float),
         fallback_rank=lambda user, items: -np.asarray(items, float),
         popular_items=popular_items,
         default_features=default_features,
