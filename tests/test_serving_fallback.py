@@ -76,6 +76,22 @@ def test_model_timeout_serves_the_fallback_ranker_within_the_deadline():
     assert r.counts_[("ranker", "fallback")] == 2
 
 
+def test_close_can_wait_for_a_late_model_call():
+    finished = threading.Event()
+
+    def slow_model(user, features, items):
+        time.sleep(0.1)
+        finished.set()
+        return _model(user, features, items)
+
+    r = _ranker(rank=slow_model, timeout_ms=10.0)
+    assert r.serve(1).ranker == "fallback"
+    r.close(wait=True)
+    assert finished.is_set()
+    with pytest.raises(ValueError, match="wait"):
+        r.close(wait=1)
+
+
 def test_model_error_or_bad_scores_fall_back():
     def broken(user, features, items):
         raise RuntimeError("CUDA out of memory")

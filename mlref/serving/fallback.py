@@ -29,7 +29,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlref._validation import as_array, check_array_1d, check_positive_int, check_real
+from mlref._validation import (
+    as_array,
+    check_array_1d,
+    check_bool,
+    check_positive_int,
+    check_real,
+)
 from mlref.serving.cache import LRUCache
 
 __all__ = ["ResilientRanker", "ServedList"]
@@ -278,10 +284,18 @@ class ResilientRanker:
             latency_ms=1000.0 * (time.perf_counter() - start),
         )
 
-    def close(self) -> None:
-        """Stop the worker threads (a model call still running finishes in the background)."""
+    def close(self, *, wait: bool = False) -> None:
+        """Stop the worker threads; queued model calls are cancelled.
+
+        Parameters
+        ----------
+        wait : bool, default False
+            Also wait for a model call still running (one that missed its deadline) to return;
+            otherwise it finishes in the background.
+        """
+        wait = check_bool(wait, "wait")
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
     def __enter__(self):
