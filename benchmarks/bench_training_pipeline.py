@@ -1,4 +1,4 @@
-"""Full-size experiments of notebook 06 (the training pipeline), with more seeds and sessions.
+"""Full-size experiments of notebook 06a (the training pipeline), with more seeds and sessions.
 
 Run from the repository root (about 10-15 minutes on one core)::
 

@@ -40,7 +40,7 @@ def test_the_course_has_its_start_notebook():
 
 def test_file_name_and_shape(notebook):
     path, nb = notebook
-    # sections 4 and 9 come in two notebooks each (04a/04b, 09a/09b)
+    # sections 4, 6, 7 and 9 come in two notebooks each (04a/04b, 06a/06b, 07a/07b, 09a/09b)
     assert re.fullmatch(r"(\d\d[ab]?|A\d)_[a-z0-9_]+\.ipynb", path.name)
     nbformat.validate(nb)
     first = nb.cells[0]

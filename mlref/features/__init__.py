@@ -16,6 +16,13 @@ from mlref.features.categorical import (
 from mlref.features.crossing import HashedCrosser, cross_features
 from mlref.features.embeddings import TextEmbedder, cosine_similarity
 from mlref.features.history import point_in_time_ctr
+from mlref.features.imputation import (
+    IterativeImputer,
+    KNNImputer,
+    SimpleImputer,
+    inject_missing,
+    multiple_imputation,
+)
 from mlref.features.numeric import Log1pTransformer, PercentileClipper, QuantileBinner, Standardizer
 from mlref.features.search_task import (
     FEATURE_GROUPS,
@@ -43,11 +50,14 @@ __all__ = [
     "FrequencyEncoder",
     "HashedCrosser",
     "HashingEncoder",
+    "IterativeImputer",
+    "KNNImputer",
     "Log1pTransformer",
     "OneHotEncoder",
     "PercentileClipper",
     "QuantileBinner",
     "SearchFeatures",
+    "SimpleImputer",
     "Standardizer",
     "TargetEncoder",
     "TextEmbedder",
@@ -62,7 +72,9 @@ __all__ = [
     "exact_match",
     "exact_match_batch",
     "importance_ranking",
+    "inject_missing",
     "l1_path",
+    "multiple_imputation",
     "murmurhash3_32",
     "naive_target_encode",
     "point_in_time_ctr",

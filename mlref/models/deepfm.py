@@ -85,8 +85,13 @@ def fm_second_order(embeddings) -> FMSecondOrder:
     return FMSecondOrder(value, field_sum - emb)
 
 
-class _DeepFMNetwork(Layer):
-    """first order + FM(shared embeddings) + DNN(shared embeddings); DNN output bias = w0."""
+class DeepFMNetwork(Layer):
+    """The network a :class:`DeepFMClassifier` trains (its ``network_``).
+
+    Logit = first-order weights + FM second-order term + DNN, the FM term and the DNN reading one
+    shared embedding table; the DNN's output bias plays the role of the global bias :math:`w_0`.
+    Built by the estimator from the fitted field ids; not meant to be constructed by hand.
+    """
 
     def __init__(self, n_fields, n_ids, embedding_dim, hidden, dropout, rng):
         super().__init__()
@@ -216,8 +221,8 @@ class DeepFMClassifier(FieldNeuralClassifier):
         self.learning_rate = learning_rate
         self.random_state = random_state
 
-    def _build_network(self, inputs, rng) -> _DeepFMNetwork:
-        return _DeepFMNetwork(
+    def _build_network(self, inputs, rng) -> DeepFMNetwork:
+        return DeepFMNetwork(
             inputs.shape[1],
             self.field_indexer_.n_ids_,
             int(self.embedding_dim),

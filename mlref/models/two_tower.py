@@ -21,6 +21,7 @@ negatives (:func:`in_batch_softmax_loss`), optionally with the logQ correction o
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -32,6 +33,7 @@ from mlref._validation import (
     check_array_1d,
     check_array_2d,
     check_bool,
+    check_option,
     check_positive_int,
     check_random_state,
     check_real,
@@ -40,8 +42,9 @@ from mlref._validation import (
 from mlref.metrics.retrieval import top_k_items
 from mlref.models.linear import log_softmax
 from mlref.nn.layers import Embedding, Layer, Sequential, check_layer_sizes, mlp
-from mlref.nn.optim import Adam
+from mlref.nn.optim import Adam, LazyAdam
 from mlref.nn.training import iterate_minibatches
+from mlref.training.sampling import sample_negatives
 
 __all__ = ["InBatchLoss", "PopularityRecommender", "TwoTowerModel", "in_batch_softmax_loss"]
 
@@ -155,6 +158,56 @@ def in_batch_softmax_loss(
     return InBatchLoss(value, d_logits @ v / tau, d_logits.T @ q / tau)
 
 
+class _MixedLoss(NamedTuple):
+    value: float
+    d_query: np.ndarray
+    d_item: np.ndarray
+    d_extra: np.ndarray
+
+
+def _in_batch_plus_sampled_loss(
+    q, v, v_extra, *, temperature, log_count, log_count_extra, item_ids, extra_ids
+) -> _MixedLoss:
+    r"""In-batch softmax whose row :math:`i` also holds :math:`k` sampled negatives of its own.
+
+    Row :math:`i` scores the batch's :math:`B` items and its :math:`k` extra items
+    :math:`e_{i1}, \dots, e_{ik}` in one softmax:
+
+    .. math::
+
+        s_{ij} = \frac{\langle q_i, v_j \rangle}{\tau} - \log c_j, \qquad
+        s'_{il} = \frac{\langle q_i, v_{e_{il}} \rangle}{\tau} - \log c'_{il}, \qquad
+        L = \frac{1}{B} \sum_i \Big(-s_{ii} + \log\big(\textstyle\sum_j e^{s_{ij}}
+            + \sum_l e^{s'_{il}}\big)\Big),
+
+    where :math:`c` is the expected number of copies of the item among the row's candidates
+    under the sampler that put it there (:math:`B\,Q_j` in the batch, :math:`k / n` for a
+    uniform draw from :math:`n` items, :math:`k / P` for a draw from a pool of :math:`P`): the
+    logQ correction of each sampler, ``log_count=None`` for none. Repeats of the row's positive
+    (in the batch or among its extras) are masked. Shapes: ``q``, ``v`` (B, d), ``v_extra``
+    (B, k, d), ``log_count`` (B,), ``log_count_extra`` (B, k).
+    """
+    batch, k = extra_ids.shape
+    logits = np.empty((batch, batch + k))
+    logits[:, :batch] = q @ v.T / temperature
+    logits[:, batch:] = np.einsum("bd,bkd->bk", q, v_extra) / temperature
+    if log_count is not None:
+        logits[:, :batch] -= log_count[None, :]
+        logits[:, batch:] -= log_count_extra
+    repeat = item_ids[:, None] == item_ids[None, :]
+    np.fill_diagonal(repeat, False)
+    logits[:, :batch][repeat] = -np.inf
+    logits[:, batch:][extra_ids == item_ids[:, None]] = -np.inf
+    log_p = log_softmax(logits, axis=1)
+    value = -float(np.mean(np.diag(log_p[:, :batch])))
+    d_logits = np.exp(log_p)
+    d_logits[np.arange(batch), np.arange(batch)] -= 1.0
+    d_logits /= batch * temperature
+    d_batch, d_extra = d_logits[:, :batch], d_logits[:, batch:]
+    d_query = d_batch @ v + np.einsum("bk,bkd->bd", d_extra, v_extra)
+    return _MixedLoss(value, d_query, d_batch.T @ q, d_extra[:, :, None] * q[:, None, :])
+
+
 class _L2Normalize(Layer):
     r"""Row-wise :math:`y = x / \lVert x \rVert`, with
     :math:`\partial L / \partial x = (g - y\,(y \cdot g)) / \lVert x \rVert`.
@@ -180,15 +233,22 @@ class _L2Normalize(Layer):
 class _Tower:
     """Id embedding (+ side features of the entity) -> MLP -> embedding (-> L2 normalisation)."""
 
-    def __init__(self, n_ids, features, *, id_dim, hidden, out_dim, normalize, rng) -> None:
+    def __init__(
+        self, n_ids, features, *, id_dim, hidden, out_dim, normalize, rng, sparse_grad=False
+    ) -> None:
         self.features = features
-        self.embedding = Embedding(n_ids, id_dim, rng=rng)
+        self.embedding = Embedding(n_ids, id_dim, rng=rng, sparse_grad=sparse_grad)
         width = id_dim + (0 if features is None else features.shape[1])
         layers = mlp(width, hidden, n_outputs=out_dim, rng=rng).layers
         self.mlp = Sequential([*layers, _L2Normalize()] if normalize else layers)
         self.id_dim = id_dim
         self.params = self.embedding.params + self.mlp.params
         self.grads = self.embedding.grads + self.mlp.grads
+
+    @property
+    def grad_rows(self) -> list:
+        """Rows of each parameter with a gradient (the embedding's; None = dense)."""
+        return self.embedding.grad_rows + [None] * len(self.mlp.params)
 
     def forward(self, ids: np.ndarray) -> np.ndarray:
         x = self.embedding.forward(ids)
@@ -362,10 +422,28 @@ class TwoTowerModel(_Retriever):
         Subtract :math:`\log Q_j`, :math:`Q_j` = item :math:`j`'s share of training pairs, from
         each in-batch logit.
     batch_size : int, default 512
-        Pairs per batch = candidates per softmax.
+        Pairs per batch = in-batch candidates per softmax.
+    negatives : {"in_batch", "random", "hard"}, default "in_batch"
+        Negatives of each positive pair. ``"in_batch"``: the batch's other items only.
+        ``"random"``: those plus ``n_negatives`` items drawn uniformly from the catalogue per
+        pair (:func:`mlref.training.sample_negatives`; "mixed negative sampling").
+        ``"hard"``: the batch's items plus ``n_negatives`` drawn per pair from the user's
+        *hard pool*, the items the current model ranks at ``hard_negative_ranks`` among those
+        the user has no training pair with, re-mined from the model at the start of every
+        epoch (the first epoch mines from the random initial towers).
+    n_negatives : int, default 10
+        Sampled negatives per pair, for ``"random"`` and ``"hard"``.
+    hard_negative_ranks : tuple (start, stop), default (100, 500)
+        0-based ranks (stop excluded) of the hard pool. Starting below the top avoids the
+        likeliest false negatives: the very best unseen items are often the user's next
+        positives (Huang et al., 2020, mine Facebook search's hard negatives at ranks 101-500).
     n_epochs : int, default 10
     learning_rate : float, default 1e-2
         Adam step size.
+    optimizer : {"adam", "lazy_adam"}, default "adam"
+        ``"lazy_adam"`` updates only the id-embedding rows of each batch's users and items
+        (:class:`mlref.nn.LazyAdam`; the MLPs still get dense Adam), much cheaper per step for
+        large tables; rows absent from a batch keep their moments instead of decaying them.
     random_state : int, numpy.random.Generator or None
         Seed of the weights and of the batch order.
 
@@ -397,6 +475,15 @@ class TwoTowerModel(_Retriever):
     positive item in the batch is masked, but another item the same user liked is not (it is
     a "false negative"), the standard trade-off.
 
+    **Sampled and hard negatives.** In-batch negatives are as popular as the positives, so the
+    model rarely has to separate a user's positives from the near misses around them. Extra
+    negatives are scored in the same softmax as the batch; with the logQ correction each
+    logit is corrected by the log of its expected count among the row's candidates
+    (:math:`B Q_j` in the batch, :math:`k / n_\text{items}` for a uniform draw,
+    :math:`k / P` for a draw from a hard pool of :math:`P` items), treating the samplers as
+    independent. Hard mining scores every (user, item) pair once per epoch, a full retrieval
+    pass; on MovieLens see ``benchmarks/bench_two_tower.py --negatives``.
+
     **Side features.** ``user_features`` and ``item_features`` are tables indexed by id,
     standardised by the caller. Items without training pairs keep their random id embedding;
     with item features their embedding still reflects the features.
@@ -426,8 +513,12 @@ class TwoTowerModel(_Retriever):
         temperature: float = 0.1,
         logq_correction: bool = True,
         batch_size: int = 512,
+        negatives: str = "in_batch",
+        n_negatives: int = 10,
+        hard_negative_ranks=(100, 500),
         n_epochs: int = 10,
         learning_rate: float = 1e-2,
+        optimizer: str = "adam",
         random_state=None,
     ) -> None:
         self.embedding_dim = embedding_dim
@@ -437,8 +528,12 @@ class TwoTowerModel(_Retriever):
         self.temperature = temperature
         self.logq_correction = logq_correction
         self.batch_size = batch_size
+        self.negatives = negatives
+        self.n_negatives = n_negatives
+        self.hard_negative_ranks = hard_negative_ranks
         self.n_epochs = n_epochs
         self.learning_rate = learning_rate
+        self.optimizer = optimizer
         self.random_state = random_state
 
     def _check_params(self) -> tuple:
@@ -451,6 +546,20 @@ class TwoTowerModel(_Retriever):
         check_real(self.learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         check_bool(self.normalize, "normalize")
         check_bool(self.logq_correction, "logq_correction")
+        check_option(self.negatives, "negatives", ("in_batch", "random", "hard"))
+        check_option(self.optimizer, "optimizer", ("adam", "lazy_adam"))
+        check_positive_int(self.n_negatives, "n_negatives")
+        ranks = self.hard_negative_ranks
+        if (
+            not isinstance(ranks, tuple | list)
+            or len(ranks) != 2
+            or any(isinstance(r, bool) or not isinstance(r, numbers.Integral) for r in ranks)
+            or not 0 <= ranks[0] < ranks[1]
+        ):
+            raise ValueError(
+                "hard_negative_ranks must be a pair of integers (start, stop) with "
+                f"0 <= start < stop, e.g. (100, 500); got {ranks!r}"
+            )
         return out_dim, id_dim, hidden
 
     def fit(
@@ -493,6 +602,7 @@ class TwoTowerModel(_Retriever):
             "hidden": hidden,
             "out_dim": out_dim,
             "normalize": self.normalize,
+            "sparse_grad": self.optimizer == "lazy_adam",
         }
         self.user_tower_ = _Tower(self.n_users_, user_table, rng=rng, **tower)
         self.item_tower_ = _Tower(self.n_items_, item_table, rng=rng, **tower)
@@ -500,18 +610,69 @@ class TwoTowerModel(_Retriever):
             self._log_q = np.log(self.item_counts_ / users.size)
         params = self.user_tower_.params + self.item_tower_.params
         grads = self.user_tower_.grads + self.item_tower_.grads
-        optimizer = Adam(self.learning_rate)
+        self._check_negatives()
+        lazy = self.optimizer == "lazy_adam"
+        optimizer = LazyAdam(self.learning_rate) if lazy else Adam(self.learning_rate)
         self.loss_curve_ = []
         for _ in range(self.n_epochs):
+            pool = self._hard_pool() if self.negatives == "hard" else None
             total = 0.0
             for batch in iterate_minibatches(users.size, batch_size=self.batch_size, rng=rng):
-                total += self._batch_loss(users[batch], items[batch]) * batch.size
-                optimizer.step(params, grads)
+                extra = self._sample_extra(users[batch], items[batch], pool, rng)
+                total += self._batch_loss(users[batch], items[batch], extra) * batch.size
+                if lazy:
+                    rows = self.user_tower_.grad_rows + self.item_tower_.grad_rows
+                    optimizer.step(params, grads, rows=rows)
+                else:
+                    optimizer.step(params, grads)
             self.loss_curve_.append(total / users.size)
         return self
 
-    def _batch_loss(self, users: np.ndarray, items: np.ndarray) -> float:
+    def _check_negatives(self) -> None:
+        if self.negatives == "in_batch":
+            return
+        if self.n_negatives >= self.n_items_:
+            raise ValueError(
+                f"n_negatives={self.n_negatives} must be below the number of items "
+                f"({self.n_items_}); lower it"
+            )
+        if self.negatives == "hard":
+            most_seen = int(np.diff(self.interactions_.indptr).max())
+            stop = self.hard_negative_ranks[1]
+            if stop > self.n_items_ - most_seen:
+                raise ValueError(
+                    f"hard_negative_ranks stops at rank {stop}, but a user has only "
+                    f"{self.n_items_ - most_seen} items without a training pair; lower the stop"
+                )
+
+    def _hard_pool(self) -> np.ndarray:
+        """Each user's items at ``hard_negative_ranks`` under the current towers, (n_users, P)."""
+        start, stop = self.hard_negative_ranks
+        items = self.item_tower_.forward(np.arange(self.n_items_))
+        pool = np.empty((self.n_users_, stop - start), dtype=np.int64)
+        block = max(1, 2_000_000 // self.n_items_)
+        for first in range(0, self.n_users_, block):
+            rows = np.arange(first, min(first + block, self.n_users_))
+            scores = self.user_tower_.forward(rows) @ items.T
+            top = top_k_items(scores, stop, exclude=self.interactions_[rows])
+            pool[rows] = top[:, start:]
+        return pool
+
+    def _sample_extra(self, users, items, pool, rng) -> np.ndarray | None:
+        """The batch's sampled negatives, (B, n_negatives), or None for in-batch only."""
+        if self.negatives == "in_batch":
+            return None
+        if self.negatives == "random":
+            return sample_negatives(
+                self.n_items_, items, self.n_negatives, strategy="random", random_state=rng
+            )
+        slots = rng.integers(0, pool.shape[1], size=(users.size, self.n_negatives))
+        return pool[users[:, None], slots]
+
+    def _batch_loss(self, users: np.ndarray, items: np.ndarray, extra=None) -> float:
         """Forward and backward pass on one batch: the loss; gradients land in the towers."""
+        if extra is not None:
+            return self._mixed_batch_loss(users, items, extra)
         loss = in_batch_softmax_loss(
             self.user_tower_.forward(users),
             self.item_tower_.forward(items),
@@ -521,6 +682,31 @@ class TwoTowerModel(_Retriever):
         )
         self.user_tower_.backward(loss.d_query)
         self.item_tower_.backward(loss.d_item)
+        return loss.value
+
+    def _mixed_batch_loss(self, users, items, extra) -> float:
+        batch, k = extra.shape
+        q = self.user_tower_.forward(users)
+        v = self.item_tower_.forward(np.concatenate([items, extra.ravel()]))
+        log_count = log_count_extra = None
+        if self.logq_correction:
+            log_count = self._log_q[items] + np.log(batch)
+            pool = self.n_items_ if self.negatives == "random" else self.hard_negative_ranks[1]
+            if self.negatives == "hard":
+                pool -= self.hard_negative_ranks[0]
+            log_count_extra = np.full((batch, k), np.log(k / pool))
+        loss = _in_batch_plus_sampled_loss(
+            q,
+            v[:batch],
+            v[batch:].reshape(batch, k, -1),
+            temperature=self.temperature,
+            log_count=log_count,
+            log_count_extra=log_count_extra,
+            item_ids=items,
+            extra_ids=extra,
+        )
+        self.user_tower_.backward(loss.d_query)
+        self.item_tower_.backward(np.vstack([loss.d_item, loss.d_extra.reshape(batch * k, -1)]))
         return loss.value
 
     def user_embeddings(self, users=None) -> np.ndarray:

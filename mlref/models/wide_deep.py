@@ -89,8 +89,13 @@ def hash_field_pairs(ids, pairs, *, n_ids: int, n_buckets: int) -> np.ndarray:
     return (z % np.uint64(n_buckets)).astype(np.int64)
 
 
-class _WideDeepNetwork(Layer):
-    """wide(ids, crosses) + deep(concatenated embeddings); the deep output bias is the bias b."""
+class WideDeepNetwork(Layer):
+    """The network a :class:`WideAndDeepClassifier` trains (its ``network_``).
+
+    Logit = wide part (one weight per value and per hashed cross) + deep part (an MLP over the
+    concatenated field embeddings); the deep output bias is the model's bias :math:`b`. Built by
+    the estimator from the fitted field ids; not meant to be constructed by hand.
+    """
 
     def __init__(self, n_fields, n_ids, pairs, n_buckets, embedding_dim, hidden, dropout, rng):
         super().__init__()
@@ -291,9 +296,9 @@ class WideAndDeepClassifier(FieldNeuralClassifier):
             pairs.append((a, b))
         return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
-    def _build_network(self, inputs, rng) -> _WideDeepNetwork:
+    def _build_network(self, inputs, rng) -> WideDeepNetwork:
         self.crosses_ = self._resolve_crosses()
-        return _WideDeepNetwork(
+        return WideDeepNetwork(
             inputs.shape[1],
             self.field_indexer_.n_ids_,
             self.crosses_,

@@ -32,6 +32,7 @@ from mlref.nn.losses import (
 from mlref.nn.optim import (
     SGD,
     Adam,
+    LazyAdam,
     Momentum,
     Optimizer,
     clip_by_global_norm,
@@ -53,6 +54,7 @@ __all__ = [
     "Embedding",
     "Layer",
     "LayerNorm",
+    "LazyAdam",
     "Linear",
     "Loss",
     "Momentum",

@@ -185,14 +185,25 @@ class Embedding(Layer):
         Embedding size (columns).
     rng : numpy.random.Generator, int or None
         Source of the initial weights, :math:`\mathcal N(0, 1 / \text{dim})`.
+    sparse_grad : bool, default False
+        Write only the rows read by the last forward pass into ``grads[0]`` (and zero the rows
+        written the step before), in :math:`O(\text{batch} \cdot \text{dim})` instead of
+        :math:`O(\text{num\_embeddings} \cdot \text{dim})`. ``grads[0]`` holds the same
+        dense gradient either way, as long as nothing else writes into it.
+
+    Attributes
+    ----------
+    grad_rows : list of (numpy.ndarray or None)
+        After ``backward``, ``grad_rows[0]`` holds the sorted ids of the rows with a gradient:
+        pass ``rows=layer.grad_rows`` to :meth:`mlref.nn.LazyAdam.step` to update only them.
 
     Notes
     -----
     Frameworks return this gradient as a *sparse* update (only the rows present in the batch);
-    here it is the dense equivalent, a full-size gradient that is zero outside those rows. The
-    values are identical; a sparse optimizer only saves memory and time. Note that with Adam or
-    momentum a dense zero gradient still decays the moment estimates of absent rows, which a
-    "lazy" sparse Adam would skip.
+    ``grads[0]`` is the dense equivalent, a full-size gradient that is zero outside those rows.
+    The values are identical; a sparse optimizer only saves memory and time. With Adam or
+    momentum a dense zero gradient still decays the moment estimates of absent rows (and keeps
+    moving them by momentum), which the "lazy" :class:`mlref.nn.LazyAdam` skips.
 
     Examples
     --------
@@ -203,14 +214,16 @@ class Embedding(Layer):
     [0.0, 2.0, 0.0, 1.0, 0.0]
     """
 
-    def __init__(self, num_embeddings: int, dim: int, *, rng) -> None:
+    def __init__(self, num_embeddings: int, dim: int, *, rng, sparse_grad: bool = False) -> None:
         super().__init__()
         self.num_embeddings = check_positive_int(num_embeddings, "num_embeddings")
         self.dim = check_positive_int(dim, "dim")
+        self.sparse_grad = check_bool(sparse_grad, "sparse_grad")
         gen = check_random_state(rng, "rng")
         weight = gen.normal(0.0, 1.0 / np.sqrt(dim), size=(num_embeddings, dim))
         self.params = [weight]
         self.grads = [np.zeros_like(weight)]
+        self.grad_rows: list[np.ndarray | None] = [None]
 
     def forward(self, x, *, training: bool = False) -> np.ndarray:
         training = check_bool(training, "training")
@@ -234,8 +247,19 @@ class Embedding(Layer):
         ids = self._cached()
         d_out = self._d_out(d_out, (*np.shape(ids), self.dim))
         flat_ids, rows = np.ravel(ids), d_out.reshape(-1, self.dim)
+        if self.sparse_grad:
+            order = np.argsort(flat_ids, kind="stable")
+            sorted_ids = flat_ids[order]
+            starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+            touched, summed = sorted_ids[starts], np.add.reduceat(rows[order], starts, axis=0)
+            if self.grad_rows[0] is not None:
+                self.grads[0][self.grad_rows[0]] = 0.0
+            self.grads[0][touched] = summed
+            self.grad_rows[0] = touched
+            return None
         for j in range(self.dim):  # one bincount per column: ~3x faster than np.add.at
             self.grads[0][:, j] = np.bincount(flat_ids, rows[:, j], minlength=self.num_embeddings)
+        self.grad_rows[0] = np.unique(flat_ids)
         return None
 
 

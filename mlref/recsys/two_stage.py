@@ -14,12 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import as_array, check_array_1d, check_positive_int
 from mlref.metrics.retrieval import top_k_items
 from mlref.recsys._base import check_user_items
+from mlref.serving.retrieval import IVFIndex
 
-__all__ = ["build_candidates", "merge_candidates", "top_k_per_user"]
+__all__ = ["IVFRetriever", "build_candidates", "merge_candidates", "top_k_per_user"]
 
 
 def merge_candidates(candidate_lists: dict, *, n_items: int) -> pd.DataFrame:
@@ -113,6 +116,125 @@ def top_k_per_user(user_row, item, score, *, n_users: int, k: int) -> np.ndarray
     return out
 
 
+class IVFRetriever(BaseEstimator):
+    r"""A two-tower model served through an IVF index: approximate top-N candidates per user.
+
+    ``fit(model)`` indexes the item tower's embeddings of every item in an
+    :class:`mlref.serving.IVFIndex` (inner product); ``retrieve`` embeds the users with the user
+    tower and searches the index, so stage 1 never scores the whole catalogue. Because the
+    model's score is :math:`\langle f(u), g(j) \rangle / \tau`, the inner-product order is
+    the model's order; with ``n_probe = n_lists`` the lists equal the model's exact top-N.
+
+    Parameters
+    ----------
+    n_lists : int, default 128
+        IVF cells (about :math:`\sqrt{n_\text{items}}` to :math:`4\sqrt{n_\text{items}}`).
+    n_probe : int, default 8
+        Cells scanned per user.
+    random_state : int, numpy Generator or None
+        Seed of the index's k-means.
+
+    Attributes
+    ----------
+    model_ : fitted two-tower model (``user_embeddings``, ``item_embeddings``, ``score_items``)
+    index_ : mlref.serving.IVFIndex
+    n_items_ : int
+
+    Examples
+    --------
+    >>> from mlref.models import TwoTowerModel
+    >>> tt = TwoTowerModel(embedding_dim=4, id_embedding_dim=4, hidden_layer_sizes=(),
+    ...                    n_epochs=2, random_state=0).fit([0, 0, 1, 2], [1, 2, 0, 3], n_items=6)
+    >>> ivf = IVFRetriever(n_lists=2, n_probe=2, random_state=0).fit(tt)
+    >>> exact = tt.recommend([0, 1], k=3, exclude=None)
+    >>> bool((ivf.retrieve([0, 1], 3) == exact).all())  # every cell probed: exact
+    True
+    """
+
+    _BLOCK_ENTRIES = 2_000_000
+
+    def __init__(self, n_lists: int = 128, *, n_probe: int = 8, random_state=None) -> None:
+        self.n_lists = n_lists
+        self.n_probe = n_probe
+        self.random_state = random_state
+
+    def fit(self, model) -> IVFRetriever:
+        """Index ``model``'s item embeddings (a fitted :class:`mlref.models.TwoTowerModel`)."""
+        for method in ("user_embeddings", "item_embeddings", "score_items"):
+            if not callable(getattr(model, method, None)):
+                raise ValueError(
+                    f"model must be a fitted two-tower model with {method}(); got "
+                    f"{type(model).__name__}"
+                )
+        items = model.item_embeddings()
+        self.index_ = IVFIndex(
+            self.n_lists, n_probe=self.n_probe, metric="ip", random_state=self.random_state
+        ).fit(items)
+        self.model_ = model
+        self.n_items_ = items.shape[0]
+        return self
+
+    def score_items(self, users=None) -> np.ndarray:
+        """The model's exact scores of every item, (len(users), n_items) (ranker features)."""
+        check_is_fitted(self, "index_")
+        return self.model_.score_items(users)
+
+    def retrieve(self, users, n: int, *, exclude=None) -> np.ndarray:
+        """Approximate top ``n`` items per user, best first, skipping ``exclude``.
+
+        Parameters
+        ----------
+        users : array-like of int
+        n : int
+            Items per user.
+        exclude : scipy.sparse matrix of shape (len(users), n_items), optional
+            Non-zero where an item must not be returned (e.g. the user's training items). The
+            index is searched for ``n`` plus the largest row count of ``exclude``.
+
+        Returns
+        -------
+        numpy.ndarray of int64 of shape (len(users), n)
+            ``-1`` pads a row when the probed cells held too few items.
+        """
+        check_is_fitted(self, "index_")
+        n = check_positive_int(n, "n")
+        if n > self.n_items_:
+            raise ValueError(f"n={n} exceeds the number of items ({self.n_items_}); lower n")
+        self.index_.set_params(n_probe=self.n_probe)
+        queries = self.model_.user_embeddings(users)
+        skip = None
+        if exclude is not None:
+            if not sp.issparse(exclude) or exclude.shape != (queries.shape[0], self.n_items_):
+                raise ValueError(
+                    f"exclude must be a scipy.sparse matrix of shape (len(users), n_items) = "
+                    f"{(queries.shape[0], self.n_items_)}"
+                )
+            skip = sp.csr_matrix(exclude)
+            skip.eliminate_zeros()
+        out = np.full((queries.shape[0], n), -1, dtype=np.int64)
+        # Blocks of users bound the index's (users, n_probe, k) work arrays; each block asks
+        # for n plus its largest number of excluded items.
+        per_row = np.zeros(queries.shape[0], np.int64) if skip is None else np.diff(skip.indptr)
+        block = max(1, self._BLOCK_ENTRIES // (self.n_probe * (n + int(per_row.max()))))
+        for first in range(0, queries.shape[0], block):
+            rows = slice(first, first + block)
+            k = min(n + int(per_row[rows].max()), self.n_items_)
+            ids, _ = self.index_.search(queries[rows], k)
+            if skip is not None:
+                r = np.repeat(np.arange(first, first + ids.shape[0]), ids.shape[1])
+                flat = ids.ravel()
+                ok = flat >= 0
+                hit = np.zeros(flat.size, bool)
+                hit[ok] = np.asarray(skip[r[ok], flat[ok]]).ravel() != 0
+                ids = np.where(hit.reshape(ids.shape), -1, ids)
+            # Keep each row's first n valid ids, in order.
+            valid = ids >= 0
+            position = np.cumsum(valid, axis=1) - 1
+            keep = valid & (position < n)
+            out[first + np.nonzero(keep)[0], position[keep]] = ids[keep]
+        return out
+
+
 def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, train) -> pd.DataFrame:
     """Stage 1 for ``users``: merge every retriever's top-N and describe each candidate.
 
@@ -121,7 +243,9 @@ def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, tra
     retrievers : dict of str to fitted model
         Models with ``score_items(users)`` (every :mod:`mlref.recsys` model,
         :class:`mlref.models.PopularityRecommender`, ...); each proposes its top N by score
-        (ties: smaller item id), as its ``recommend`` would.
+        (ties: smaller item id), as its ``recommend`` would. A model with a
+        ``retrieve(users, n, exclude=...)`` method (:class:`IVFRetriever`) proposes its own
+        lists instead (approximate search); its ``score_items`` still gives the features.
     users : array-like of int
         User positions; row ``r`` of the output's ``user_row`` is ``users[r]``.
     n_per_retriever : int
@@ -163,9 +287,13 @@ def build_candidates(retrievers: dict, users, *, n_per_retriever: int, seen, tra
                 f"retrievers[{name!r}] scores shape {np.shape(score)}, expected "
                 f"{(users.size, n_items)}: fit every retriever on train's items"
             )
-    lists = {
-        name: top_k_items(score, n_per_retriever, exclude=seen) for name, score in scores.items()
-    }
+    lists = {}
+    for name, score in scores.items():
+        model = retrievers[name]
+        if callable(getattr(model, "retrieve", None)):
+            lists[name] = model.retrieve(users, n_per_retriever, exclude=seen)
+        else:
+            lists[name] = top_k_items(score, n_per_retriever, exclude=seen)
     frame = merge_candidates(lists, n_items=n_items)
     rows, items = frame["user_row"].to_numpy(), frame["item"].to_numpy()
     for name, score in scores.items():

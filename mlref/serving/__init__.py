@@ -1,6 +1,12 @@
-"""Serving: nearest-neighbour retrieval, quantization, caching and the latency budget measured."""
+"""Serving: nearest-neighbour retrieval, quantization, caching, the latency budget, rollouts."""
 
 from mlref.serving.cache import LRUCache, lru_hit_rates
+from mlref.serving.deployment import (
+    SOURCE_ROLLBACK_TRIGGERS,
+    ModelBehaviour,
+    RolloutResult,
+    simulate_rollout,
+)
 from mlref.serving.encoder import TransformerEncoder
 from mlref.serving.fallback import ResilientRanker, ServedList
 from mlref.serving.latency import (
@@ -17,10 +23,13 @@ from mlref.serving.retrieval import IVFIndex, exact_top_k, kmeans
 __all__ = [
     "FEATURE_NAMES",
     "SOURCE_BUDGET_MS",
+    "SOURCE_ROLLBACK_TRIGGERS",
     "IVFIndex",
     "LRUCache",
+    "ModelBehaviour",
     "QuantizedMLP",
     "ResilientRanker",
+    "RolloutResult",
     "SearchService",
     "ServedList",
     "TransformerEncoder",
@@ -34,5 +43,6 @@ __all__ = [
     "ndcg_of_lists",
     "quantize_int8",
     "run_stages",
+    "simulate_rollout",
     "throughput_by_batch_size",
 ]

@@ -1,6 +1,12 @@
 """The training pipeline: labels, click bias and IPW, time splits, negative sampling."""
 
+from mlref.training.imbalance import SMOTE, FocalLogisticRegression, balanced_class_weights
 from mlref.training.labels import hybrid_labels, implicit_labels
+from mlref.training.online import (
+    UPDATE_STRATEGIES,
+    OnlineLogisticRegression,
+    replay_update_strategy,
+)
 from mlref.training.propensity import (
     EMResult,
     ipw_labels,
@@ -17,7 +23,12 @@ from mlref.training.sampling import (
 from mlref.training.splits import day_split, retraining_evaluation, time_series_folds
 
 __all__ = [
+    "SMOTE",
+    "UPDATE_STRATEGIES",
     "EMResult",
+    "FocalLogisticRegression",
+    "OnlineLogisticRegression",
+    "balanced_class_weights",
     "day_split",
     "downsample_negatives",
     "hybrid_labels",
@@ -28,6 +39,7 @@ __all__ = [
     "propensity_from_randomization",
     "randomize_top_k",
     "recalibrate_downsampled",
+    "replay_update_strategy",
     "retraining_evaluation",
     "sample_negatives",
     "time_series_folds",
