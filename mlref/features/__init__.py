@@ -43,6 +43,13 @@ from mlref.features.text import (
     tokenize,
     tokenize_many,
 )
+from mlref.features.word2vec import (
+    SkipGramNegativeSampling,
+    context_pairs,
+    nearest_tokens,
+    ppmi_svd_embeddings,
+    sgns_loss,
+)
 
 __all__ = [
     "BM25",
@@ -58,12 +65,14 @@ __all__ = [
     "QuantileBinner",
     "SearchFeatures",
     "SimpleImputer",
+    "SkipGramNegativeSampling",
     "Standardizer",
     "TargetEncoder",
     "TextEmbedder",
     "Tfidf",
     "ablation",
     "build_search_features",
+    "context_pairs",
     "correlation_filter",
     "cosine_similarity",
     "cross_features",
@@ -77,7 +86,10 @@ __all__ = [
     "multiple_imputation",
     "murmurhash3_32",
     "naive_target_encode",
+    "nearest_tokens",
     "point_in_time_ctr",
+    "ppmi_svd_embeddings",
+    "sgns_loss",
     "tfidf_cosine",
     "tfidf_matrix",
     "time_split",

@@ -6,6 +6,7 @@ dropout, Wide & Deep, DeepFM, a two-tower retrieval model and a shared-bottom mu
 """
 
 from mlref.models.deepfm import DeepFMClassifier, fm_second_order
+from mlref.models.elastic_net import elastic_net_path
 from mlref.models.ensemble import BaggingClassifier, BaggingRegressor, StackingClassifier
 from mlref.models.fields import FieldIndexer
 from mlref.models.linear import LogisticRegression, SoftmaxRegression
@@ -47,6 +48,7 @@ __all__ = [
     "StackingClassifier",
     "TwoTowerModel",
     "WideAndDeepClassifier",
+    "elastic_net_path",
     "fm_second_order",
     "hash_field_pairs",
     "in_batch_softmax_loss",

@@ -1,5 +1,6 @@
 """The training pipeline: labels, click bias and IPW, time splits, negative sampling."""
 
+from mlref.training.bias_variance import BiasVariance, bias_variance_decomposition
 from mlref.training.imbalance import SMOTE, FocalLogisticRegression, balanced_class_weights
 from mlref.training.labels import hybrid_labels, implicit_labels
 from mlref.training.online import (
@@ -21,16 +22,21 @@ from mlref.training.sampling import (
     sample_negatives,
 )
 from mlref.training.splits import day_split, retraining_evaluation, time_series_folds
+from mlref.training.tuning import expected_improvement, gaussian_process_posterior
 
 __all__ = [
     "SMOTE",
     "UPDATE_STRATEGIES",
+    "BiasVariance",
     "EMResult",
     "FocalLogisticRegression",
     "OnlineLogisticRegression",
     "balanced_class_weights",
+    "bias_variance_decomposition",
     "day_split",
     "downsample_negatives",
+    "expected_improvement",
+    "gaussian_process_posterior",
     "hybrid_labels",
     "implicit_labels",
     "ipw_labels",
