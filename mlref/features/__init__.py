@@ -15,6 +15,7 @@ from mlref.features.categorical import (
 )
 from mlref.features.crossing import HashedCrosser, cross_features
 from mlref.features.embeddings import TextEmbedder, cosine_similarity
+from mlref.features.history import point_in_time_ctr
 from mlref.features.imputation import (
     IterativeImputer,
     KNNImputer,
@@ -86,6 +87,7 @@ __all__ = [
     "murmurhash3_32",
     "naive_target_encode",
     "nearest_tokens",
+    "point_in_time_ctr",
     "ppmi_svd_embeddings",
     "sgns_loss",
     "tfidf_cosine",

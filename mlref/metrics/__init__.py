@@ -7,6 +7,7 @@ lists (two-tower, recommenders) are in :mod:`mlref.metrics.retrieval`; its ``rec
 recommended lists and held-out items, not scores with query ids, so it is not exported here.
 """
 
+from mlref.metrics.bootstrap import BootstrapInterval, bootstrap_interval
 from mlref.metrics.calibration import (
     brier_score,
     expected_calibration_error,
@@ -49,11 +50,13 @@ from mlref.metrics.regression import huber, mae, mape, mse, rmse
 from mlref.metrics.retrieval import hit_rate_at_k, top_k_items
 
 __all__ = [
+    "BootstrapInterval",
     "accuracy",
     "add_to_cart_rate",
     "auc_roc",
     "auc_standard_error",
     "average_revenue_per_user",
+    "bootstrap_interval",
     "bounce_rate",
     "brier_score",
     "click_through_rate",

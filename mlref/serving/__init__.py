@@ -8,6 +8,7 @@ from mlref.serving.deployment import (
     simulate_rollout,
 )
 from mlref.serving.encoder import TransformerEncoder
+from mlref.serving.fallback import ResilientRanker, ServedList
 from mlref.serving.latency import (
     SOURCE_BUDGET_MS,
     budget_table,
@@ -27,8 +28,10 @@ __all__ = [
     "LRUCache",
     "ModelBehaviour",
     "QuantizedMLP",
+    "ResilientRanker",
     "RolloutResult",
     "SearchService",
+    "ServedList",
     "TransformerEncoder",
     "budget_table",
     "dequantize_int8",
