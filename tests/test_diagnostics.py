@@ -124,17 +124,3 @@ def test_simpsons_paradox_against_hand_counts():
     y2[110:112] = 0  # B's hard slice now 0/10: worse than A's 1/10
     assert simpsons_paradox(y2, v, s2).attrs["paradox"]
     assert not table.attrs["paradox"]
-
-
-def test_point_in_time_ctr_equals_a_loop_over_rows():
-    from mlref.diagnostics import point_in_time_ctr
-
-    rng = np.random.default_rng(5)
-    keys = pd.DataFrame({"a": rng.integers(0, 3, 60), "b": rng.integers(0, 2, 60)})
-    day = rng.integers(0, 6, 60)
-    clicked = (rng.random(60) < 0.3).astype(int)
-    ours = point_in_time_ctr(keys, day, clicked, prior=0.1, smoothing=3.0)
-    for i in range(60):
-        same = (keys["a"] == keys["a"][i]) & (keys["b"] == keys["b"][i]) & (day < day[i])
-        expected = (clicked[same].sum() + 0.3) / (same.sum() + 3.0)
-        assert ours[i] == pytest.approx(expected)

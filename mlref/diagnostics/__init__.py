@@ -7,7 +7,6 @@ from mlref.diagnostics.leakage import (
     entity_overlap,
     features_after_label,
     make_leaky_click_log,
-    point_in_time_ctr,
     single_feature_auc,
 )
 from mlref.diagnostics.skew import bucketize, parity_check, simpsons_paradox
@@ -21,7 +20,6 @@ __all__ = [
     "features_after_label",
     "make_leaky_click_log",
     "parity_check",
-    "point_in_time_ctr",
     "simpsons_paradox",
     "single_feature_auc",
 ]

@@ -31,6 +31,7 @@ from mlref._validation import (
     check_real,
     check_same_length,
 )
+from mlref.features.history import point_in_time_ctr
 from mlref.metrics import auc_roc
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "entity_overlap",
     "features_after_label",
     "make_leaky_click_log",
-    "point_in_time_ctr",
     "single_feature_auc",
 ]
 
@@ -257,55 +257,6 @@ class LeakyClickLog(NamedTuple):
     leaks: dict
 
 
-def point_in_time_ctr(keys, day, clicked, *, prior: float = 0.05, smoothing: float = 20.0):
-    r"""Smoothed click-through rate of each row's key over the days strictly before its day.
-
-    .. math::
-
-        \mathrm{ctr}_i = \frac{c_{k_i}(< d_i) + m\,p_0}{n_{k_i}(< d_i) + m},
-
-    with :math:`c` and :math:`n` the clicks and impressions of the row's key :math:`k_i` on
-    days before :math:`d_i`: the value a daily feature job would have served that day, never a
-    click from the same day or later (point-in-time correct).
-
-    Parameters
-    ----------
-    keys : pandas.DataFrame
-        The key columns (e.g. ``product_id``, or ``query_id`` and ``product_id``), one row per
-        impression.
-    day : array-like of int
-        Day of each impression (a coarser period, e.g. ``day // 7 * 7``, serves a weekly job).
-    clicked : array-like of 0/1
-    prior, smoothing : float
-        :math:`p_0` in (0, 1) and :math:`m \ge 0`.
-
-    Examples
-    --------
-    >>> keys = pd.DataFrame({"item": [1, 1, 1, 2]})
-    >>> point_in_time_ctr(keys, [0, 0, 1, 1], [1, 0, 0, 1], prior=0.5, smoothing=2).tolist()
-    [0.5, 0.5, 0.5, 0.5]
-    """
-    if not isinstance(keys, pd.DataFrame) or keys.shape[1] == 0:
-        raise ValueError("keys must be a pandas DataFrame with at least one key column")
-    days = check_array_1d(day, "day", dtype=np.int64)
-    labels = check_binary(clicked, "clicked")
-    check_same_length(keys=keys, day=days, clicked=labels)
-    prior = check_real(prior, "prior", low=0.0, high=1.0, low_inclusive=False)
-    m = check_real(smoothing, "smoothing", low=0.0)
-    if prior == 1.0 and m > 0:
-        raise ValueError("prior must be below 1 (a rate of 1 is no prior); pass e.g. 0.05")
-    frame = keys.reset_index(drop=True).assign(_day=days, _c=labels, _n=1)
-    cols = list(keys.columns)
-    daily = frame.groupby([*cols, "_day"], sort=True, observed=True)[["_c", "_n"]].sum()
-    cum = daily.groupby(level=cols, sort=False, observed=True).cumsum() - daily
-    merged = frame[[*cols, "_day"]].merge(
-        cum.reset_index(), on=[*cols, "_day"], how="left", validate="many_to_one"
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = (merged["_c"].to_numpy() + m * prior) / (merged["_n"].to_numpy() + m)
-    return np.where(np.isfinite(rate), rate, prior)
-
-
 def make_leaky_click_log(market, *, random_state=0, prior: float = 0.05, smoothing=20.0):
     r"""Build click-prediction features from a simulated marketplace, five of them leaked.
 
@@ -357,20 +308,20 @@ def make_leaky_click_log(market, *, random_state=0, prior: float = 0.05, smoothi
     window_end = float(market.params["n_days"]) * 86_400.0
 
     keys = imp[["product_id", "query_id", "retailer_id"]]
-    product_ctr_before = point_in_time_ctr(
-        keys[["product_id"]], day, clicked, prior=prior, smoothing=m
-    )
+
+    def ctr_before(columns):
+        return point_in_time_ctr(keys[columns], clicked, day, prior_ctr=prior, smoothing=m)[
+            "ctr"
+        ].to_numpy()
+
+    product_ctr_before = ctr_before(["product_id"])
     clean = {
         "position": position.astype(np.float64),
         "log_reviews": np.log1p(products["review_count"].to_numpy()[pid]),
         "log_price": np.log(products["wholesale_price"].to_numpy()[pid]),
         "product_ctr_before": product_ctr_before,
-        "query_product_ctr_before": point_in_time_ctr(
-            keys[["query_id", "product_id"]], day, clicked, prior=prior, smoothing=m
-        ),
-        "retailer_ctr_before": point_in_time_ctr(
-            keys[["retailer_id"]], day, clicked, prior=prior, smoothing=m
-        ),
+        "query_product_ctr_before": ctr_before(["query_id", "product_id"]),
+        "retailer_ctr_before": ctr_before(["retailer_id"]),
     }
     by_product = pd.Series(clicked).groupby(pid)
     n_prod = by_product.transform("size").to_numpy()

@@ -46,15 +46,6 @@ SPECS = {
     "diagnostics.make_leaky_click_log": Func(
         {"market": MARKET, "random_state": 0, "prior": 0.05, "smoothing": 20.0}
     ),
-    "diagnostics.point_in_time_ctr": Func(
-        {
-            "keys": pd.DataFrame({"item": [1, 1, 2, 2, 1]}),
-            "day": np.array([0.0, 1.0, 1.0, 2.0, 2.0]),
-            "clicked": np.array([1.0, 0.0, 1.0, 0.0, 1.0]),
-            "prior": 0.05,
-            "smoothing": 20.0,
-        }
-    ),
     "diagnostics.bucketize": Func(
         {"x": np.array([0.0, 3.0, 12.0]), "edges": np.array([0.0, 10.0])}
     ),
