@@ -59,8 +59,12 @@ def check_array_1d(x, name: str, *, dtype=np.float64, allow_empty: bool = False)
     return arr
 
 
-def check_array_2d(x, name: str, *, dtype=np.float64) -> np.ndarray:
-    """Return ``x`` as a finite, non-empty 2-D array of ``dtype``."""
+def check_array_2d(x, name: str, *, dtype=np.float64, allow_nan: bool = False) -> np.ndarray:
+    """Return ``x`` as a finite, non-empty 2-D array of ``dtype``.
+
+    With ``allow_nan=True``, NaN is accepted as the marker of a missing value (imputers); an
+    infinite value is still refused.
+    """
     arr = as_array(x, name, dtype)
     if arr.ndim != 2:
         raise ValueError(
@@ -69,7 +73,10 @@ def check_array_2d(x, name: str, *, dtype=np.float64) -> np.ndarray:
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one row and column")
-    if not np.isfinite(arr).all():
+    if allow_nan:
+        if np.isinf(arr).any():
+            raise ValueError(f"{name} holds infinite values; only NaN marks a missing value")
+    elif not np.isfinite(arr).all():
         raise ValueError(f"{name} holds NaN or infinite values; drop or impute them first")
     return arr
 

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from mlref._validation import (
     as_array,
+    check_array_2d,
     check_bool,
     check_n_features,
     check_option,
@@ -35,21 +36,6 @@ __all__ = [
     "inject_missing",
     "multiple_imputation",
 ]
-
-
-def _check_with_nan(X, name: str = "X") -> np.ndarray:
-    """A 2-D float array in which NaN marks a missing value; inf is refused."""
-    arr = as_array(X, name, np.float64)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}; reshape a "
-            "single feature with x.reshape(-1, 1)"
-        )
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one row and column")
-    if np.isinf(arr).any():
-        raise ValueError(f"{name} holds infinite values; only NaN marks a missing value")
-    return arr
 
 
 def _check_fit_columns(X: np.ndarray) -> np.ndarray:
@@ -96,7 +82,7 @@ def inject_missing(X, *, rate: float, mechanism: str = "mcar", columns=None, ran
     >>> round(float(np.isnan(out[:, 0]).mean()), 2), bool(np.isnan(out[:, 1]).any())
     (0.2, False)
     """
-    arr = _check_with_nan(X)
+    arr = check_array_2d(X, "X", allow_nan=True)
     if np.isnan(arr).any():
         raise ValueError("X already holds NaN; pass complete data to inject_missing")
     rate = check_real(rate, "rate", low=0.0, high=0.6)
@@ -155,7 +141,7 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn each column's fill value from its observed entries."""
-        X = _check_with_nan(X)
+        X = check_array_2d(X, "X", allow_nan=True)
         strategy = check_option(
             self.strategy, "strategy", ("mean", "median", "most_frequent", "constant")
         )
@@ -182,7 +168,7 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Replace NaN by the fitted values (and append the indicators)."""
         check_is_fitted(self, "statistics_")
-        X = check_n_features(_check_with_nan(X), self)
+        X = check_n_features(check_array_2d(X, "X", allow_nan=True), self)
         missing = np.isnan(X)
         out = np.where(missing, self.statistics_, X)
         if self.add_indicator:
@@ -232,7 +218,7 @@ class KNNImputer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Store the rows that donate values."""
-        X = _check_with_nan(X)
+        X = check_array_2d(X, "X", allow_nan=True)
         check_positive_int(self.n_neighbors, "n_neighbors")
         _check_fit_columns(X)
         if np.nanmax(np.abs(X)) > 1e150:
@@ -245,7 +231,7 @@ class KNNImputer(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Impute every NaN of ``X`` from the fitted rows; chunked, no Python loop over rows."""
         check_is_fitted(self, "fit_X_")
-        X = check_n_features(_check_with_nan(X), self)
+        X = check_n_features(check_array_2d(X, "X", allow_nan=True), self)
         k = check_positive_int(self.n_neighbors, "n_neighbors")
         if np.nanmax(np.abs(X), initial=0.0) > 1e150:
             raise ValueError("X holds values beyond 1e150: distances overflow; rescale X")
@@ -365,7 +351,7 @@ class IterativeImputer(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None):
         """Fit the regressions and return the imputed ``X``."""
-        X = _check_with_nan(X)
+        X = check_array_2d(X, "X", allow_nan=True)
         self.n_iter_ = check_positive_int(self.max_iter, "max_iter")
         self._alpha = check_real(self.alpha, "alpha", low=0.0, low_inclusive=False)
         check_bool(self.sample_posterior, "sample_posterior")
@@ -389,7 +375,7 @@ class IterativeImputer(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Impute ``X`` by replaying the fitted regressions from the fitted column means."""
         check_is_fitted(self, "imputation_sequence_")
-        X = check_n_features(_check_with_nan(X), self)
+        X = check_n_features(check_array_2d(X, "X", allow_nan=True), self)
         if np.nanmax(np.abs(X), initial=0.0) > 1e150:
             raise ValueError("X holds values beyond 1e150: products overflow; rescale X")
         return self._apply(X, np.isnan(X), self._rng, fit=False)

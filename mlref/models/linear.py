@@ -414,17 +414,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         smooth_penalty = "l2" if penalty == "l2" else None
         l1_thresholds = mean_scale / pre.scales[:n_features]
 
-        def gradient(v):
-            _, grad = _binary_objective_and_gradient(
-                v / pre.scales,
-                pre.X1,
-                y01,
-                C=C,
-                penalty=smooth_penalty,
-                fit_intercept=fit_intercept,
-            )
-            return mean_scale * grad / pre.scales
-
         def prox(v, eta):
             if penalty != "l1":
                 return v
@@ -447,6 +436,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 fit_intercept=fit_intercept,
             )
             return mean_scale * value, mean_scale * grad / pre.scales
+
+        def gradient(v):
+            return objective_and_gradient(v)[1]
 
         if solver == "lbfgs":
             # L-BFGS-B checks the gradient in v; scaled back it must still be at most tol.
