@@ -8,7 +8,8 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # PyPI's xgboost wheel for Linux drags in CUDA libraries; xgboost-cpu is the same module.
-PIP_TO_CONDA = {"xgboost-cpu": "xgboost"}
+# DuckDB's Python package is python-duckdb on conda-forge.
+PIP_TO_CONDA = {"xgboost-cpu": "xgboost", "duckdb": "python-duckdb"}
 
 
 def _name(requirement: str) -> str:

@@ -1,4 +1,5 @@
-"""The feature store: as-of joins against pandas.merge_asof, online stores, CDC parity.
+"""The feature store: as-of joins against pandas.merge_asof and DuckDB's ASOF JOIN, online stores,
+CDC parity.
 
 The Redis tests run against a real server at ``MLREF_REDIS_URL`` (``.ci/run`` starts one). In CI
 (``CI`` set) a missing server FAILS those tests; on a developer machine they are skipped with the
@@ -86,6 +87,48 @@ def test_point_in_time_join_equals_merge_asof_row_for_row(seed, datetimes):
     ours = point_in_time_join(rows, table, entity="user", ttl=ttl)
     reference = _merge_asof_reference(rows, table, ttl=ttl)
     assert ours.index.equals(rows.index)
+    for column in ("f1", "f2"):
+        np.testing.assert_array_equal(ours[column].to_numpy(), reference[column].to_numpy())
+    assert ours["f1"].isna().any() and ours["f1"].notna().any()
+
+
+def _duckdb_asof_reference(rows, table, ttl=None):
+    """DuckDB's ``ASOF LEFT JOIN`` (an independent engine): equal event times are first reduced
+    to their latest created row with a window function, then each row takes the latest feature
+    row at or before its time; the TTL is applied to the matched feature time afterwards."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.register("ask", rows.reset_index())
+    connection.register("features", table)
+    joined = connection.execute(
+        """
+        WITH newest AS (
+            SELECT * FROM features
+            QUALIFY row_number() OVER (
+                PARTITION BY "user", event_timestamp ORDER BY created_timestamp DESC) = 1
+        )
+        SELECT ask."index", ask.event_timestamp AS asked_at,
+               newest.event_timestamp AS known_at, newest.f1, newest.f2
+        FROM ask ASOF LEFT JOIN newest
+          ON ask."user" = newest."user" AND ask.event_timestamp >= newest.event_timestamp
+        """
+    ).df()
+    connection.close()
+    joined = joined.set_index("index").loc[rows.index]
+    if ttl is not None:
+        too_old = (joined["asked_at"] - joined["known_at"]) > ttl
+        joined.loc[too_old, ["f1", "f2"]] = np.nan
+    return joined
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("datetimes", [True, False])
+def test_point_in_time_join_equals_duckdb_asof_join_row_for_row(seed, datetimes):
+    rows, table = _random_tables(seed + 50, datetimes=datetimes)
+    ttl = [None, pd.Timedelta("5h") if datetimes else 5.0][seed % 2]
+    ours = point_in_time_join(rows, table, entity="user", ttl=ttl)
+    reference = _duckdb_asof_reference(rows, table, ttl=ttl)
     for column in ("f1", "f2"):
         np.testing.assert_array_equal(ours[column].to_numpy(), reference[column].to_numpy())
     assert ours["f1"].isna().any() and ours["f1"].notna().any()

@@ -160,7 +160,6 @@ def fit_xgboost_dask(
     >>> model = fit_xgboost_dask(client, X, y, n_estimators=50)  # doctest: +SKIP
     >>> model.get_booster().inplace_predict(X_test)  # doctest: +SKIP
     """
-    import dask.array as da
     import xgboost.dask
 
     task = check_option(task, "task", _TASKS)
@@ -182,15 +181,32 @@ def fit_xgboost_dask(
     bounds = partition_bounds(len(y), n_partitions, group=ids)
     if not hasattr(client, "scheduler_info"):
         raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
-    chunks = tuple(np.diff(bounds).tolist())
-    dX = da.from_array(X, chunks=(chunks, X.shape[1]))
-    dy = da.from_array(y, chunks=(chunks,))
+    dX, dy = _scatter_partitions(client, X, bounds), _scatter_partitions(client, y, bounds)
     if task == "ranking":
         # The partitions never split a query, so XGBoost may take them as they are
         # (allow_group_split=False would re-shuffle the rows by query through a data frame).
         model = xgboost.dask.DaskXGBRanker(allow_group_split=True, **params)
         model.client = client
-        return model.fit(dX, dy, qid=da.from_array(ids, chunks=(chunks,)))
+        return model.fit(dX, dy, qid=_scatter_partitions(client, ids, bounds))
     model = xgboost.dask.DaskXGBClassifier(**params)
     model.client = client
     return model.fit(dX, dy)
+
+
+def _scatter_partitions(client, values, bounds):
+    """A Dask array whose partition i is sent once, straight to worker i mod n_workers.
+
+    ``dask.array.from_array`` would instead embed the whole array in the task graph, which the
+    scheduler then forwards (and warns about above ~10 MB). Partition i of ``X``, ``y`` and
+    ``qid`` land on the same worker, so XGBoost finds each worker's rows complete. On a real
+    cluster the workers would read their partitions from shared storage instead.
+    """
+    import dask.array as da
+
+    workers = sorted(client.scheduler_info()["workers"])
+    pieces = []
+    for i, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        piece = values[start:stop]
+        future = client.scatter(piece, workers=[workers[i % len(workers)]], hash=False)
+        pieces.append(da.from_delayed(future, shape=piece.shape, dtype=piece.dtype))
+    return da.concatenate(pieces)
