@@ -10,6 +10,7 @@ instead of :func:`start_local_cluster`.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import numpy as np
@@ -205,7 +206,7 @@ def _scatter_partitions(client, values, bounds):
 
     workers = sorted(client.scheduler_info()["workers"])
     pieces = []
-    for i, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for i, (start, stop) in enumerate(itertools.pairwise(bounds)):
         piece = values[start:stop]
         future = client.scatter(piece, workers=[workers[i % len(workers)]], hash=False)
         pieces.append(da.from_delayed(future, shape=piece.shape, dtype=piece.dtype))
