@@ -271,7 +271,7 @@ def _specs() -> dict[str, Any]:
     s["features.naive_target_encode"] = Func({"categories": CATS[:, 0], "y": Y01})
     s["features.cross_features"] = Func({"df": _ctr_frame(), "pairs": [("site", "device")]})
     s["features.correlation_filter"] = Func({"X": X, "threshold": 0.9})
-    s["features.l1_path"] = Func({"X": X, "y": Y01, "Cs": [0.1, 1.0]})
+    s["models.l1_path"] = Func({"X": X, "y": Y01, "Cs": [0.1, 1.0]})
     s["features.importance_ranking"] = Func(
         {"model": _fitted_tree(), "feature_names": ["a", "b", "c"]}
     )

@@ -35,7 +35,8 @@ from mlref.features.categorical import (
 )
 from mlref.features.crossing import HashedCrosser, cross_features
 from mlref.features.numeric import Log1pTransformer, PercentileClipper, QuantileBinner, Standardizer
-from mlref.features.selection import ablation, correlation_filter, importance_ranking, l1_path
+from mlref.features.selection import ablation, correlation_filter, importance_ranking
+from mlref.models import l1_path
 from mlref.metrics.classification import auc_roc
 from mlref.models.linear import LogisticRegression
 

@@ -30,7 +30,7 @@ from mlref.features.search_task import (
     build_search_features,
     time_split,
 )
-from mlref.features.selection import ablation, correlation_filter, importance_ranking, l1_path
+from mlref.features.selection import ablation, correlation_filter, importance_ranking
 from mlref.features.text import (
     BM25,
     Tfidf,
@@ -82,7 +82,6 @@ __all__ = [
     "exact_match_batch",
     "importance_ranking",
     "inject_missing",
-    "l1_path",
     "multiple_imputation",
     "murmurhash3_32",
     "naive_target_encode",

@@ -1,6 +1,7 @@
-r"""Feature selection: correlation filter, tree importance, ablation and the L1 path.
+r"""Feature selection: correlation filter, tree importance and ablation.
 
-Four views of "which features matter", each with its blind spot (section 5 of the course):
+Four views of "which features matter", each with its blind spot (section 5 of the course); the
+fourth fits a model, so it lives with the models:
 
 * :func:`correlation_filter` removes near-duplicates before anything is fitted, but knows
   nothing about the label;
@@ -8,8 +9,8 @@ Four views of "which features matter", each with its blind spot (section 5 of th
   correlated features and biased toward features with many split points;
 * :func:`ablation` retrains without each feature (or group) and measures the validation metric
   drop: the ground truth for "would we miss it", at one retraining per feature;
-* :func:`l1_path` follows which features an L1-penalised logistic regression admits as the
-  penalty weakens: the first to enter carry the most linear signal.
+* :func:`mlref.models.l1_path` follows which features an L1-penalised logistic regression
+  admits as the penalty weakens: the first to enter carry the most linear signal.
 """
 
 from __future__ import annotations
@@ -30,16 +31,13 @@ from mlref._validation import (
     check_real,
     check_same_length,
 )
-from mlref.models.linear import LogisticRegression
 
 __all__ = [
     "AblationResult",
     "CorrelationFilterResult",
-    "L1PathResult",
     "ablation",
     "correlation_filter",
     "importance_ranking",
-    "l1_path",
 ]
 
 
@@ -366,94 +364,3 @@ def ablation(
     table = pd.DataFrame(rows, columns=["removed", "score", "drop"])
     table = table.sort_values("drop", ascending=False, kind="stable", ignore_index=True)
     return AblationResult(baseline, table)
-
-
-# --------------------------------------------------------------------------------------------
-# L1 path
-# --------------------------------------------------------------------------------------------
-
-
-class L1PathResult(NamedTuple):
-    """Outcome of :func:`l1_path`."""
-
-    coefs: pd.DataFrame
-    """Coefficients, one row per C (increasing), one column per feature."""
-    n_nonzero: pd.Series
-    """Number of non-zero coefficients per C."""
-    entry_C: pd.Series
-    """Per feature, the smallest C of the grid where it is non-zero (inf if never)."""
-    entry_order: list
-    """Features that enter, by increasing entry C (ties: larger coefficient first)."""
-
-
-def l1_path(X, y, Cs, *, feature_names=None, max_iter: int = 10_000, tol: float = 1e-6):
-    r"""Fit an L1 logistic regression for each C and record which features enter, and when.
-
-    For each :math:`C` of the grid, :class:`mlref.models.LogisticRegression` with
-    ``penalty="l1"`` minimises
-
-    .. math::
-
-        C \sum_i \big[\log(1 + e^{z_i}) - y_i z_i\big] + \lVert w \rVert_1 .
-
-    All coefficients are exactly 0 while :math:`C \le 1 / \lVert X^\top (y - \bar y) \rVert_\infty`
-    (the intercept alone fits :math:`\bar y`, and the penalty's subgradient absorbs the
-    gradient); the feature achieving that maximum enters first, and more enter as :math:`C`
-    grows.
-
-    Parameters
-    ----------
-    X : pandas.DataFrame or array-like of shape (n_samples, n_features)
-        Features. **Standardise them first** (:class:`~mlref.features.numeric.Standardizer`):
-        the L1 penalty treats every coefficient alike, so the order of entry otherwise depends
-        on the units.
-    y : array-like of shape (n_samples,)
-        Binary labels.
-    Cs : array-like of float
-        Inverse penalty strengths (> 0), in any order; the result is sorted by increasing C.
-    feature_names : list of str or None, default=None
-        Defaults to the DataFrame's columns or ``x0, x1, ...``.
-    max_iter, tol
-        Passed to the model.
-
-    Returns
-    -------
-    L1PathResult
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(200, 3))
-    >>> y = (X[:, 1] + 0.3 * X[:, 2] + 0.5 * rng.normal(size=200) > 0).astype(int)
-    >>> path = l1_path(X, y, [0.005, 0.02, 0.05, 1.0])
-    >>> path.n_nonzero.tolist(), path.entry_order
-    ([0, 1, 2, 3], ['x1', 'x2', 'x0'])
-    """
-    names, arr = _names_and_array(X)
-    if feature_names is not None:
-        names = [str(f) for f in feature_names]
-        if len(names) != arr.shape[1]:
-            raise ValueError(
-                f"feature_names has {len(names)} names but X has {arr.shape[1]} columns"
-            )
-    grid = check_array_1d(Cs, "Cs")
-    if (grid <= 0).any():
-        raise ValueError(f"Cs must all be > 0, got {grid.min():g}; C = 0 would be no data at all")
-    grid = np.unique(grid)
-    coefs = np.empty((grid.size, arr.shape[1]))
-    for i, C in enumerate(grid):
-        model = LogisticRegression(penalty="l1", C=float(C), max_iter=max_iter, tol=tol)
-        coefs[i] = model.fit(arr, y).coef_[0]
-    nonzero = coefs != 0
-    first = np.where(nonzero.any(axis=0), nonzero.argmax(axis=0), grid.size)
-    entry_C = np.where(first < grid.size, grid[np.minimum(first, grid.size - 1)], np.inf)
-    size_at_entry = np.abs(coefs[np.minimum(first, grid.size - 1), np.arange(arr.shape[1])])
-    order = np.lexsort((-size_at_entry, first))
-    entering = [names[j] for j in order if first[j] < grid.size]
-    index = pd.Index(grid, name="C")
-    return L1PathResult(
-        coefs=pd.DataFrame(coefs, index=index, columns=names),
-        n_nonzero=pd.Series(nonzero.sum(axis=1), index=index, name="n_nonzero"),
-        entry_C=pd.Series(entry_C, index=names, name="entry_C"),
-        entry_order=entering,
-    )

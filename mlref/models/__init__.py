@@ -9,6 +9,7 @@ from mlref.models.deepfm import DeepFMClassifier, fm_second_order
 from mlref.models.elastic_net import elastic_net_path
 from mlref.models.ensemble import BaggingClassifier, BaggingRegressor, StackingClassifier
 from mlref.models.fields import FieldIndexer
+from mlref.models.l1_path import l1_path
 from mlref.models.linear import LogisticRegression, SoftmaxRegression
 from mlref.models.mlp import MLPClassifier
 from mlref.models.multitask import MultiTaskClassifier
@@ -52,4 +53,5 @@ __all__ = [
     "fm_second_order",
     "hash_field_pairs",
     "in_batch_softmax_loss",
+    "l1_path",
 ]
