@@ -318,3 +318,27 @@ class OneToOneFeatureNames(OneToOneFeatureMixin):
         """Output names, one per input column: the input names themselves."""
         check_is_fitted(self, "n_features_in_")
         return np.asarray(check_input_features(self, input_features), dtype=object)
+
+
+def check_dataframe(
+    df, name: str, *, columns=(), allow_empty: bool = False, hint: str = ""
+):  # fmt: skip
+    """``df`` itself, once it is a pandas DataFrame with the ``columns`` named and some rows.
+
+    A wrong type raises :class:`TypeError`; missing columns or no rows raise
+    :class:`ValueError`. ``hint`` ends the message with how to build the right table (e.g.
+    ``"pass market.impressions"``).
+    """
+    import pandas as pd
+
+    suffix = f"; {hint}" if hint else ""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}{suffix}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{name} has no column(s) {missing}; its columns are {list(df.columns)}{suffix}"
+        )
+    if len(df) == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty; pass at least one row{suffix}")
+    return df

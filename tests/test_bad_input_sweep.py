@@ -519,6 +519,8 @@ def func_cases(key: str, target, spec: Func):
             for label, bad in _array_mutations(arg, value, lengths):
                 if label not in spec.skip.get(arg, set()):
                     yield f"{key}:{arg}:{label}", arg, {**spec.kwargs, arg: bad}
+        elif isinstance(value, pd.DataFrame) and "string" not in spec.skip.get(arg, set()):
+            yield f"{key}:{arg}:string", arg, {**spec.kwargs, arg: "abc"}
     defaults = _defaults(target)
     for arg, value in spec.kwargs.items():
         defaults.setdefault(arg, value)

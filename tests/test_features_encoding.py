@@ -36,8 +36,8 @@ from mlref.features.categorical import (
 from mlref.features.crossing import HashedCrosser, cross_features
 from mlref.features.numeric import Log1pTransformer, PercentileClipper, QuantileBinner, Standardizer
 from mlref.features.selection import ablation, correlation_filter, importance_ranking
-from mlref.models import l1_path
 from mlref.metrics.classification import auc_roc
+from mlref.models import l1_path
 from mlref.models.linear import LogisticRegression
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -432,7 +432,7 @@ def test_cross_features_concatenates_values_of_each_tuple():
             cross_features(df, pairs)
     with pytest.raises(ValueError, match="missing"):
         cross_features(df.assign(brand=[1, None, 3]), [("bucket", "brand")])
-    with pytest.raises(ValueError, match="DataFrame"):
+    with pytest.raises(TypeError, match="DataFrame"):
         cross_features(df.to_numpy(), [(0, 1)])
 
 

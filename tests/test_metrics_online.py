@@ -397,28 +397,28 @@ def test_simulator_by_query_segment(market, overall):
 def test_missing_column_names_table_and_column(table, column):
     tables = dict(zip(("searches", "impressions", "orders"), _tiny_log(), strict=True))
     tables[table] = tables[table].drop(columns=column)
-    with pytest.raises(ValueError, match=f"{table} is missing required column.*'{column}'"):
+    with pytest.raises(ValueError, match=f"{table} has no column.*'{column}'"):
         online_metrics(**tables)
 
 
 def test_single_metrics_name_their_missing_columns():
     searches, impressions, orders = _tiny_log()
-    with pytest.raises(ValueError, match=r"impressions is missing.*'clicked'"):
+    with pytest.raises(ValueError, match=r"impressions has no column.*'clicked'"):
         click_through_rate(impressions.drop(columns="clicked"))
-    with pytest.raises(ValueError, match=r"impressions is missing.*'ordered'"):
+    with pytest.raises(ValueError, match=r"impressions has no column.*'ordered'"):
         conversion_rate(impressions.drop(columns="ordered"))
-    with pytest.raises(ValueError, match=r"impressions is missing.*'added_to_cart'"):
+    with pytest.raises(ValueError, match=r"impressions has no column.*'added_to_cart'"):
         add_to_cart_rate(impressions.drop(columns="added_to_cart"))
-    with pytest.raises(ValueError, match=r"orders is missing.*'search_id'"):
+    with pytest.raises(ValueError, match=r"orders has no column.*'search_id'"):
         gross_merchandise_value(orders.drop(columns="search_id"), attribution="search")
     assert gross_merchandise_value(orders.drop(columns="search_id")) == 200.0
-    with pytest.raises(ValueError, match=r"searches is missing.*'query_id'"):
+    with pytest.raises(ValueError, match=r"searches has no column.*'query_id'"):
         refinement_rate(searches.drop(columns="query_id"))
-    with pytest.raises(ValueError, match=r"searches is missing.*'n_results'"):
+    with pytest.raises(ValueError, match=r"searches has no column.*'n_results'"):
         zero_result_rate(searches.drop(columns="n_results"))
-    with pytest.raises(ValueError, match=r"searches is missing.*'n_results'"):
+    with pytest.raises(ValueError, match=r"searches has no column.*'n_results'"):
         bounce_rate(searches.drop(columns="n_results"), impressions, exclude_zero_result=True)
-    with pytest.raises(ValueError, match=r"orders is missing.*'retailer_id'"):
+    with pytest.raises(ValueError, match=r"orders has no column.*'retailer_id'"):
         average_revenue_per_user(searches, orders.drop(columns="retailer_id"))
 
 
@@ -470,7 +470,7 @@ def test_undefined_ratios_raise():
 )
 def test_malformed_tables_raise(mutate, message):
     searches, impressions, orders = mutate(*_tiny_log())
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         online_metrics(searches, impressions, orders)
 
 
@@ -498,7 +498,7 @@ def test_bad_attribution_raises(attribution):
 @pytest.mark.parametrize(
     ("by", "message"),
     [
-        ("arm", "searches is missing required column.*'arm'"),
+        ("arm", "searches has no column.*'arm'"),
         (["day", "day"], "distinct column names"),
         ([], "distinct column names"),
         (3, "by must be"),

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mlref._validation import check_dataframe
+
 __all__ = ["retailer_behaviour"]
 
 _NEEDED = ("retailer_id", "product_id", "is_reorder", "quantity", "order_value", "timestamp")
@@ -35,13 +37,7 @@ def retailer_behaviour(orders) -> pd.Series:
     -------
     pandas.Series
     """
-    if not isinstance(orders, pd.DataFrame):
-        raise ValueError(f"orders must be a DataFrame, got {type(orders).__name__}")
-    missing = [c for c in _NEEDED if c not in orders.columns]
-    if missing:
-        raise ValueError(f"orders lacks columns {missing}; pass Marketplace.orders")
-    if orders.empty:
-        raise ValueError("orders is empty; there is no behaviour to measure")
+    check_dataframe(orders, "orders", columns=_NEEDED, hint="pass Marketplace.orders")
     reorder = orders["is_reorder"].to_numpy(bool)
     value = orders["order_value"].to_numpy(float)
     per_order = orders.groupby(["retailer_id", "timestamp"], observed=True)["order_value"].sum()

@@ -29,12 +29,12 @@ are compared exactly on the same searches.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from mlref._validation import (
     as_array,
     check_array_1d,
     check_bool,
+    check_dataframe,
     check_option,
     check_positive_int,
     check_real,
@@ -71,15 +71,9 @@ _POLICY_COLUMNS = (
 
 
 def _check_slates(slates) -> None:
-    if not isinstance(slates, pd.DataFrame):
-        raise ValueError(
-            f"slates must be the DataFrame of ranking_slates(...), got {type(slates).__name__}"
-        )
-    missing = [c for c in _SLATE_COLUMNS if c not in slates.columns]
-    if missing:
-        raise ValueError(f"slates lacks columns {missing}; build it with ranking_slates(market)")
-    if slates.empty:
-        raise ValueError("slates is empty; pass at least one search with candidates")
+    check_dataframe(
+        slates, "slates", columns=_SLATE_COLUMNS, hint="build it with ranking_slates(market)"
+    )
 
 
 def policy_scores(
@@ -115,8 +109,10 @@ def policy_scores(
     >>> policy_scores(rows, exploration_bonus=0.5).tolist()
     [1.0, 1.3]
     """
-    if not isinstance(slates, pd.DataFrame):
-        raise ValueError(f"slates must be a DataFrame, got {type(slates).__name__}")
+    check_dataframe(
+        slates, "slates", columns=_POLICY_COLUMNS, allow_empty=True,
+        hint="build it with ranking_slates(market)",
+    )  # fmt: skip
     hint = " (a weight of the policy; 0 switches the term off)"
     beta = check_real(exploration_bonus, "exploration_bonus", low=0.0, hint=hint)
     gamma = check_real(returns_boost, "returns_boost", low=0.0, hint=hint)
@@ -124,9 +120,6 @@ def policy_scores(
     aware = check_bool(inventory_aware, "inventory_aware")
     delta = check_real(seasonality, "seasonality", low=0.0, hint=hint)
     column = "season_" + check_option(season, "season", ("now", "ahead"))
-    missing = [c for c in _POLICY_COLUMNS if c not in slates.columns]
-    if missing:
-        raise ValueError(f"slates lacks columns {missing}; build it with ranking_slates(market)")
     base = check_array_1d(slates["base_score"].to_numpy(np.float64), "slates['base_score']")
     score = (
         base

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_input_features
+from mlref._validation import check_dataframe, check_input_features
 from mlref.features.categorical import (
     _categorical_input,
     _check_category_values,
@@ -86,11 +86,7 @@ def cross_features(df: pd.DataFrame, pairs, *, sep: str = "_x_", joiner: str = "
     >>> cross_features(df, [("bucket", "category")])["bucket_x_category"].tolist()
     ['low|shoes', 'high|shoes']
     """
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(
-            f"df must be a pandas DataFrame (the crosses refer to its column names); got "
-            f"{type(df).__name__}"
-        )
+    check_dataframe(df, "df", allow_empty=True, hint="the crosses refer to its column names")
     crosses = _check_pairs(pairs, df.columns)
     out = {}
     for cross in crosses:

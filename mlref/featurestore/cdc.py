@@ -12,13 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_real
+from mlref._validation import check_dataframe, check_real
 from mlref.featurestore.offline import (
     _column_name,
     _entity_values,
     _feature_columns,
     _feature_names,
-    _frame,
     _moment,
     _require_columns,
     _time_values,
@@ -91,7 +90,7 @@ class ChangeLogSync:
             )
         self.store = store
         self.table_name = _column_name(table_name, "table_name")
-        changes = _frame(changes, "changes")
+        changes = check_dataframe(changes, "changes")
         self.entity = _column_name(entity, "entity")
         self.timestamp = _column_name(timestamp, "timestamp")
         self.created = None if created is None else _column_name(created, "created")
@@ -183,7 +182,7 @@ def serve_requests(
     """
     if not isinstance(sync, ChangeLogSync):
         raise TypeError(f"sync must be a ChangeLogSync, got {type(sync).__name__}")
-    requests = _frame(requests, "requests")
+    requests = check_dataframe(requests, "requests")
     timestamp = _column_name(timestamp, "timestamp")
     _require_columns(requests, [sync.entity, timestamp], "requests")
     clash = [f for f in sync.features if f in requests.columns]
@@ -238,8 +237,8 @@ def feature_parity(online: pd.DataFrame, offline: pd.DataFrame, features, *, ato
     >>> float(feature_parity(a, b, ["x"])["x"])
     0.3333333333333333
     """
-    online = _frame(online, "online")
-    offline = _frame(offline, "offline")
+    online = check_dataframe(online, "online")
+    offline = check_dataframe(offline, "offline")
     if len(online) != len(offline):
         raise ValueError(
             f"length mismatch: online has {len(online)} rows, offline has {len(offline)}; "

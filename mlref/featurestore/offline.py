@@ -15,15 +15,9 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from mlref._validation import check_dataframe
+
 __all__ = ["latest_values", "point_in_time_join"]
-
-
-def _frame(df, name: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
-    if len(df) == 0:
-        raise ValueError(f"{name} is empty; pass at least one row")
-    return df
 
 
 def _column_name(value, name: str) -> str:
@@ -195,8 +189,8 @@ def point_in_time_join(
     >>> point_in_time_join(rows, table, entity="user")["ctr"].tolist()
     [nan, 0.1, 0.3]
     """
-    rows = _frame(rows, "rows")
-    table = _frame(table, "table")
+    rows = check_dataframe(rows, "rows")
+    table = check_dataframe(table, "table")
     entity = _column_name(entity, "entity")
     timestamp = _column_name(timestamp, "timestamp")
     if created is not None:
@@ -303,7 +297,7 @@ def latest_values(
     >>> latest_values(table, entity="user", as_of=4.0)["ctr"].tolist()
     [0.1, 0.2]
     """
-    table = _frame(table, "table")
+    table = check_dataframe(table, "table")
     entity = _column_name(entity, "entity")
     timestamp = _column_name(timestamp, "timestamp")
     if created is not None:

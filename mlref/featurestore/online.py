@@ -19,13 +19,12 @@ import os
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_bool, check_real
+from mlref._validation import check_bool, check_dataframe, check_real
 from mlref.featurestore.offline import (
     _column_name,
     _entity_values,
     _feature_columns,
     _feature_names,
-    _frame,
     _moment,
     _require_columns,
     _time_values,
@@ -79,7 +78,7 @@ class _OnlineStore:
 
     def _prepare_write(self, table, rows, entity, timestamp, created, features):
         table = _column_name(table, "table")
-        rows = _frame(rows, "rows")
+        rows = check_dataframe(rows, "rows")
         entity = _column_name(entity, "entity")
         timestamp = _column_name(timestamp, "timestamp")
         if created is not None:

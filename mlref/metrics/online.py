@@ -43,7 +43,13 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_binary, check_bool, check_option
+from mlref._validation import (
+    check_array_1d,
+    check_binary,
+    check_bool,
+    check_dataframe,
+    check_option,
+)
 
 __all__ = [
     "add_to_cart_rate",
@@ -68,16 +74,10 @@ _SOURCE = "the table of mlref.datasets.make_marketplace() of the same name"
 
 
 def _check_table(df, table: str, columns, *, allow_empty: bool = False, nullable=()) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{table} must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{table} is missing required column(s) {', '.join(map(repr, missing))}; "
-            f"pass a log with the columns of {_SOURCE}"
-        )
-    if len(df) == 0 and not allow_empty:
-        raise ValueError(f"{table} is empty; the metric needs at least one row")
+    check_dataframe(
+        df, table, columns=columns, allow_empty=allow_empty,
+        hint=f"pass a log with the columns of {_SOURCE}",
+    )  # fmt: skip
     null_columns = [c for c in columns if c not in nullable and df[c].isna().any()]
     if null_columns:
         raise ValueError(

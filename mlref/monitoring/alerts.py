@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_option, check_positive_int, check_real
+from mlref._validation import check_dataframe, check_option, check_positive_int, check_real
 
 __all__ = ["SOURCE_ALERT_RULES", "AlertRule", "evaluate_alert_rules", "first_alerts"]
 
@@ -134,10 +134,7 @@ def evaluate_alert_rules(
     ([False, True, True], [False, False, True])
     """
     rules = _check_rules(rules)
-    if not isinstance(timeline, pd.DataFrame):
-        raise TypeError(f"timeline must be a pandas DataFrame, got {type(timeline).__name__}")
-    if len(timeline) == 0:
-        raise ValueError("timeline is empty; pass at least one window")
+    check_dataframe(timeline, "timeline", hint="one row per window")
     if not isinstance(traffic, str) or traffic not in timeline.columns:
         raise ValueError(f"traffic column {traffic!r} is not in timeline {list(timeline.columns)}")
     baseline = {} if baseline is None else dict(baseline)

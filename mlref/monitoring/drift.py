@@ -15,7 +15,13 @@ monitors alert on the size of the statistic (PSI or KS itself), not on its signi
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_option, check_positive_int, check_real
+from mlref._validation import (
+    check_array_1d,
+    check_dataframe,
+    check_option,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = [
     "PSI_THRESHOLDS",
@@ -183,9 +189,8 @@ def feature_drift(
     >>> feature_drift(train, today)["verdict"].to_dict()
     {'price': 'significant', 'rating': 'stable'}
     """
-    for name, frame in (("reference", reference), ("current", current)):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    check_dataframe(reference, "reference", allow_empty=True)
+    check_dataframe(current, "current", allow_empty=True)
     missing = [c for c in reference.columns if c not in current.columns]
     if missing:
         raise ValueError(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mlref._validation import as_array, check_option, check_real
+from mlref._validation import as_array, check_dataframe, check_option, check_real
 from mlref.datasets.splits import per_user_time_split
 
 __all__ = ["RatingsSplit", "split_ratings"]
@@ -112,16 +112,10 @@ def split_ratings(
     """
     check_option(split, "split", ("per_user", "global"))
     threshold = check_real(threshold, "threshold")
-    if not isinstance(ratings, pd.DataFrame):
-        raise ValueError(
-            f"ratings must be a pandas DataFrame with one row per rating, got "
-            f"{type(ratings).__name__}"
-        )
-    missing = [c for c in (user_col, item_col, rating_col, time_col) if c not in ratings]
-    if missing:
-        raise ValueError(f"ratings has no column(s) {missing}; name them with *_col=")
-    if len(ratings) == 0:
-        raise ValueError("ratings is empty; pass at least one rating")
+    check_dataframe(
+        ratings, "ratings", columns=(user_col, item_col, rating_col, time_col),
+        hint="pass one row per rating, its columns named with *_col=",
+    )  # fmt: skip
     values = ratings[rating_col].to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
         raise ValueError(f"{rating_col} holds NaN or infinite ratings; drop them first")

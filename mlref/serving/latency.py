@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from mlref._validation import check_array_1d, check_positive_int
+from mlref._validation import check_array_1d, check_dataframe, check_positive_int
 from mlref.serving._checks import as_int64_1d
 
 __all__ = [
@@ -163,6 +163,7 @@ def budget_table(timings_ms: pd.DataFrame, budget_ms: dict | None = None) -> pd.
     retrieval  1.5        50.0
     total      5.5       200.0
     """
+    check_dataframe(timings_ms, "timings_ms", hint="pass the timings of run_stages")
     budget = dict(SOURCE_BUDGET_MS if budget_ms is None else budget_ms)
     stages = [c for c in timings_ms.columns if c != "total"]
     if not stages:
