@@ -342,3 +342,25 @@ def check_dataframe(
     if len(df) == 0 and not allow_empty:
         raise ValueError(f"{name} is empty; pass at least one row{suffix}")
     return df
+
+
+def check_sample_weight(sample_weight, n_samples: int):
+    """``None``, or a float array of ``n_samples`` finite weights >= 0 with a positive sum."""
+    if sample_weight is None:
+        return None
+    weight = check_array_1d(sample_weight, "sample_weight")
+    if weight.size != n_samples:
+        raise ValueError(
+            f"length mismatch: sample_weight has {weight.size} values for {n_samples} rows of X; "
+            "pass one weight per row"
+        )
+    if weight.min() < 0:
+        raise ValueError(
+            f"sample_weight must be >= 0, got a minimum of {weight.min():g}; a weight scales "
+            "a row's share of the loss and cannot be negative"
+        )
+    if weight.sum() <= 0:
+        raise ValueError(
+            "sample_weight sums to 0 (every weight is zero); give a row a positive weight"
+        )
+    return weight

@@ -295,6 +295,7 @@ def _specs() -> dict[str, Any]:
     s["features.time_split"] = Func({"features": _search_features(), "train_days": 60})
     # --- models -------------------------------------------------------------------------
     s["models.LogisticRegression"] = _classifier()
+    s["models.LogisticRegression"].fit["sample_weight"] = np.linspace(0.5, 2.0, N)
     s["models.SoftmaxRegression"] = _classifier(fit_y=np.arange(N) % 3)
     s["models.DecisionTreeClassifier"] = _classifier({"max_depth": 2, "random_state": 0})
     s["models.DecisionTreeRegressor"] = _regressor({"max_depth": 2, "random_state": 0})

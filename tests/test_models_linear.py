@@ -614,3 +614,90 @@ def test_logistic_lbfgs_refuses_l1():
         LogisticRegression(penalty="l1", solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="solver"):
         LogisticRegression(solver="newton").fit(X, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample weights
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("seed", range(2))
+def test_weighted_binary_gradient_matches_finite_differences(penalty, fit_intercept, seed):
+    rng = np.random.default_rng(seed)
+    X, y = _binary_data(seed, n=40, d=4)
+    weight = rng.exponential(size=40) * (rng.random(40) > 0.2)  # zeros included
+    X1 = np.hstack([X, np.ones((40, 1))]) if fit_intercept else X
+    params = rng.normal(size=X1.shape[1])
+    kwargs = {"C": 0.7, "penalty": penalty, "fit_intercept": fit_intercept,
+              "sample_weight": weight}  # fmt: skip
+    value, grad = _binary_objective_and_gradient(params, X1, y.astype(float), **kwargs)
+
+    def objective(p):
+        return _binary_objective_and_gradient(p, X1, y.astype(float), **kwargs)[0]
+
+    np.testing.assert_allclose(
+        grad, numerical_gradient(lambda: objective(params), params), rtol=1e-6, atol=1e-6
+    )
+    p = scipy.special.expit(X1 @ params)
+    w = params[:-1] if fit_intercept else params
+    expected = -0.7 * np.sum(weight * (y * np.log(p) + (1 - y) * np.log(1 - p)))
+    expected += {"l2": 0.5 * w @ w, None: 0.0}[penalty]
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    C=st.sampled_from([0.01, 1.0, 100.0]),
+    solver=st.sampled_from(["lbfgs", "fista"]),
+)
+@FEW
+def test_weighted_logistic_matches_sklearn(seed, C, solver):
+    X, y = _binary_data(seed)
+    rng = np.random.default_rng(seed)
+    weight = rng.exponential(size=len(y)) * (rng.random(len(y)) > 0.1) + 1e-3 * y
+    ours = LogisticRegression(C=C, solver=solver, **TIGHT).fit(X, y, sample_weight=weight)
+    theirs = _sklearn("l2", C).fit(X, y, sample_weight=weight)
+    assert _max_prob_diff(ours, theirs, X) < PROB_TOL
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-4)
+
+
+def test_integer_weights_equal_repeated_rows_and_unit_weights_change_nothing():
+    X, y = _binary_data(3, n=80, d=3)
+    counts = np.random.default_rng(3).integers(0, 4, size=80)
+    counts[np.flatnonzero(y == 1)[0]] = counts[np.flatnonzero(y == 0)[0]] = 1
+    weighted = LogisticRegression(C=0.3, **TIGHT).fit(X, y, sample_weight=counts)
+    repeated = LogisticRegression(C=0.3, **TIGHT).fit(np.repeat(X, counts, 0), np.repeat(y, counts))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-7, atol=1e-9)
+    plain = LogisticRegression(C=0.3).fit(X, y)
+    ones = LogisticRegression(C=0.3).fit(X, y, sample_weight=np.ones(80))
+    np.testing.assert_allclose(ones.coef_, plain.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_class_weights_through_sample_weight_match_sklearn_class_weight():
+    X, y = _binary_data(5, n=300, d=4)
+    weight = np.where(y == 1, 5.0, 1.0)
+    ours = LogisticRegression(**TIGHT).fit(X, y, sample_weight=weight)
+    theirs = SklearnLogisticRegression(class_weight={0: 1.0, 1: 5.0}, **SK_TIGHT).fit(X, y)
+    assert _max_prob_diff(ours, theirs, X) < PROB_TOL
+
+
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [
+        (np.r_[-1.0, np.ones(9)], "sample_weight must be >= 0"),
+        (np.zeros(10), "sums to 0"),
+        (np.ones(9), "sample_weight has 9 values for 10 rows"),
+        (np.r_[np.nan, np.ones(9)], "sample_weight"),
+        ("abc", "sample_weight"),
+        (np.r_[np.zeros(5), np.ones(5)], "one class"),
+    ],
+)
+def test_bad_sample_weights_raise(weight, message):
+    X = np.arange(10.0)[:, None]
+    y = np.r_[np.ones(5), np.zeros(5)]
+    with pytest.raises(ValueError, match=message):
+        LogisticRegression().fit(X, y, sample_weight=weight)

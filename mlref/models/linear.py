@@ -35,6 +35,7 @@ from mlref._validation import (
     check_positive_int,
     check_real,
     check_same_length,
+    check_sample_weight,
     check_seed,
 )
 from mlref.nn.functional import log_softmax, sigmoid
@@ -54,17 +55,23 @@ def _with_intercept_column(X: np.ndarray, fit_intercept: bool) -> np.ndarray:
     return np.hstack([X, np.ones((X.shape[0], 1))]) if fit_intercept else X
 
 
-def _binary_objective_and_gradient(params, X1, y01, *, C, penalty, fit_intercept):
-    """Objective ``C * sum(log-loss) + penalty(w)`` and its gradient for the binary model.
+def _binary_objective_and_gradient(
+    params, X1, y01, *, C, penalty, fit_intercept, sample_weight=None
+):  # fmt: skip
+    """Objective ``C * sum(s * log-loss) + penalty(w)`` and its gradient for the binary model.
 
     ``params`` holds the coefficients then (if ``fit_intercept``) the intercept, matching the
-    columns of ``X1`` (``X`` with a column of ones appended). For ``penalty="l1"`` the gradient
-    of ``|w|`` is ``sign(w)``, the gradient wherever no coefficient is exactly 0.
+    columns of ``X1`` (``X`` with a column of ones appended); ``sample_weight`` (``s``, default
+    1) scales each row's log-loss. For ``penalty="l1"`` the gradient of ``|w|`` is ``sign(w)``,
+    the gradient wherever no coefficient is exactly 0.
     """
     z = X1 @ params
     # log-loss of one sample: -[y log p + (1 - y) log(1 - p)] = log(1 + e^z) - y z
-    value = C * np.sum(np.logaddexp(0.0, z) - y01 * z)
-    grad = C * (X1.T @ (sigmoid(z) - y01))
+    losses, residuals = np.logaddexp(0.0, z) - y01 * z, sigmoid(z) - y01
+    if sample_weight is not None:
+        losses, residuals = sample_weight * losses, sample_weight * residuals
+    value = C * np.sum(losses)
+    grad = C * (X1.T @ residuals)
     w = params[:-1] if fit_intercept else params
     n_coef = w.shape[0]
     if penalty == "l2":
@@ -204,7 +211,7 @@ class _Preconditioned(NamedTuple):
     step: float  # 1 / L for the objective divided by C * n, in the v coordinates
 
 
-def _precondition(X, *, fit_intercept, curvature, l2, C) -> _Preconditioned:
+def _precondition(X, *, fit_intercept, curvature, l2, C, sample_weight=None) -> _Preconditioned:
     r"""Centre and rescale the columns so that one gradient step size suits every coefficient.
 
     The Hessian of :math:`F / (C n)` is bounded by :math:`B = \kappa \tilde X^\top \tilde X / n +
@@ -212,12 +219,20 @@ def _precondition(X, *, fit_intercept, curvature, l2, C) -> _Preconditioned:
     penalised coefficients for l2, else 0). Centring the features (when there is an intercept)
     and dividing each coordinate by :math:`\sqrt{B_{jj}}` are exact changes of variables that
     give the bound a unit diagonal; the step is :math:`1 / \lambda_{\max}` of the rescaled bound.
+    With sample weights :math:`s`, :math:`\tilde X^\top \tilde X / n` becomes
+    :math:`\tilde X^\top S \tilde X / \sum_i s_i` and the centre the weighted mean.
     """
     n_samples, n_features = X.shape
     with np.errstate(over="ignore", invalid="ignore"):
-        offsets = X.mean(axis=0) if fit_intercept else np.zeros(n_features)
-        X1 = _with_intercept_column(X - offsets, fit_intercept)
-        bound = curvature * (X1.T @ X1) / n_samples
+        if sample_weight is None:
+            offsets = X.mean(axis=0) if fit_intercept else np.zeros(n_features)
+            X1 = _with_intercept_column(X - offsets, fit_intercept)
+            bound = curvature * (X1.T @ X1) / n_samples
+        else:
+            n_samples = sample_weight.sum()
+            offsets = sample_weight @ X / n_samples if fit_intercept else np.zeros(n_features)
+            X1 = _with_intercept_column(X - offsets, fit_intercept)
+            bound = curvature * (X1.T @ (sample_weight[:, None] * X1)) / n_samples
     if not np.isfinite(bound).all():
         raise ValueError(
             f"X holds values up to {np.abs(X).max():.3g}, so products of features overflow "
@@ -249,10 +264,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     .. math::
 
-        F(w, b) = C \sum_{i=1}^{n} \Big[\log\big(1 + e^{z_i}\big) - y_i z_i\Big] + R(w),
+        F(w, b) = C \sum_{i=1}^{n} s_i \Big[\log\big(1 + e^{z_i}\big) - y_i z_i\Big] + R(w),
         \qquad z_i = x_i^\top w + b,
 
-    with :math:`y_i \in \{0, 1\}` and :math:`R(w) = \tfrac12 \lVert w \rVert_2^2` (``"l2"``),
+    with :math:`y_i \in \{0, 1\}`, sample weights :math:`s_i` (1 unless ``fit`` is given
+    ``sample_weight``) and :math:`R(w) = \tfrac12 \lVert w \rVert_2^2` (``"l2"``),
     :math:`\lVert w \rVert_1` (``"l1"``) or 0 (``None``). The intercept :math:`b` is never
     penalised. The model is :math:`P(y = 1 \mid x) = \sigma(x^\top w + b)`.
 
@@ -369,14 +385,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model to features ``X`` (n_samples, n_features) and two-class labels ``y``.
+
+        ``sample_weight`` (n_samples,), optional, scales each row's log-loss (weights >= 0):
+        an integer weight k is the row repeated k times, as in scikit-learn.
 
         Raises
         ------
         ValueError
             For a bad ``X`` (not 2-D, empty, NaN/inf), a length mismatch, labels with other
-            than exactly two classes, or an invalid hyperparameter.
+            than exactly two classes (or a class whose rows all weigh 0), a bad
+            ``sample_weight`` (negative, NaN, summing to 0) or an invalid hyperparameter.
         """
         penalty = check_option(self.penalty, "penalty", _PENALTIES)
         C = _check_C(self.C)
@@ -404,13 +424,23 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
 
         n_samples, n_features = X.shape
+        weight = check_sample_weight(sample_weight, n_samples)
+        y01 = y_index.astype(np.float64)
+        if weight is not None and min(weight @ y01, weight @ (1 - y01)) <= 0:
+            raise ValueError(
+                "sample_weight gives every row of one class a weight of 0, so the model sees one "
+                "class; give both classes some positive weight"
+            )
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
-        pre = _precondition(X, fit_intercept=fit_intercept, curvature=0.25, l2=penalty == "l2", C=C)
+        pre = _precondition(
+            X, fit_intercept=fit_intercept, curvature=0.25, l2=penalty == "l2", C=C,
+            sample_weight=weight,
+        )  # fmt: skip
         step = pre.step
         if self.learning_rate is not None:
             step = _check_positive_real(self.learning_rate, "learning_rate")
-        y01 = y_index.astype(np.float64)
-        mean_scale = 1.0 / (C * n_samples)
+        total_weight = n_samples if weight is None else weight.sum()
+        mean_scale = 1.0 / (C * total_weight)
         smooth_penalty = "l2" if penalty == "l2" else None
         l1_thresholds = mean_scale / pre.scales[:n_features]
 
@@ -424,7 +454,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         start = np.zeros(pre.X1.shape[1])
         if fit_intercept:
             # The base rate's log-odds: the best intercept while all coefficients are 0.
-            start[-1] = np.log(y01.mean()) - np.log1p(-y01.mean())
+            base_rate = y01.mean() if weight is None else weight @ y01 / total_weight
+            start[-1] = np.log(base_rate) - np.log1p(-base_rate)
 
         def objective_and_gradient(v):
             value, grad = _binary_objective_and_gradient(
@@ -434,6 +465,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 C=C,
                 penalty=smooth_penalty,
                 fit_intercept=fit_intercept,
+                sample_weight=weight,
             )
             return mean_scale * value, mean_scale * grad / pre.scales
 
