@@ -134,6 +134,22 @@ def test_ivf_all_lists_equals_exact(metric, encoding):
         np.testing.assert_allclose(scores, ref_scores, rtol=1e-4, atol=1e-4)
 
 
+def test_ivf_search_in_query_blocks_equals_one_block(monkeypatch):
+    import mlref.serving.retrieval as retrieval
+
+    X = clustered(1500, 8, 12, 3)
+    Q = clustered(97, 8, 12, 4)
+    index = IVFIndex(16, n_probe=4, random_state=0).fit(X)
+    whole_ids, whole_scores = index.search(Q, 7)
+    monkeypatch.setattr(retrieval, "_SCORE_CELLS", 4 * 7 * 10)  # blocks of 10 queries
+    block_ids, block_scores = index.search(Q, 7)
+    np.testing.assert_array_equal(block_ids, whole_ids)
+    # float32 products of different block shapes may round the last bit differently
+    np.testing.assert_allclose(block_scores, whole_scores, rtol=1e-6)
+    monkeypatch.setattr(retrieval, "_SCORE_CELLS", 1)  # one query per block
+    np.testing.assert_array_equal(index.search(Q, 7)[0], whole_ids)
+
+
 def test_ivf_ties_equal_exact():
     rng = np.random.default_rng(3)
     X = rng.integers(-1, 2, size=(500, 4)).astype(np.float32)

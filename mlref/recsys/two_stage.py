@@ -212,8 +212,8 @@ class IVFRetriever(BaseEstimator):
             skip = sp.csr_matrix(exclude)
             skip.eliminate_zeros()
         out = np.full((queries.shape[0], n), -1, dtype=np.int64)
-        # Blocks of users bound the index's (users, n_probe, k) work arrays; each block asks
-        # for n plus its largest number of excluded items.
+        # Each block of users asks the index for n plus the block's largest number of excluded
+        # items, so one heavy user does not raise k (and the (users, n_probe, k) work) for all.
         per_row = np.zeros(queries.shape[0], np.int64) if skip is None else np.diff(skip.indptr)
         block = max(1, self._BLOCK_ENTRIES // (self.n_probe * (n + int(per_row.max()))))
         for first in range(0, queries.shape[0], block):

@@ -391,8 +391,13 @@ class IVFIndex(BaseEstimator):
         k = _check_k(k, self.ids_.shape[0])
         if self.metric == "cosine":
             Q = _normalize(Q, "queries")
-        probes = self._probe(Q, n_probe)
-        return self._scan(Q, probes, k)
+        # Blocks of queries bound the (block, n_probe, k) candidate arrays of the scan.
+        block = max(1, _SCORE_CELLS // (n_probe * k))
+        found = [
+            self._scan(Q[first : first + block], self._probe(Q[first : first + block], n_probe), k)
+            for first in range(0, Q.shape[0], block)
+        ]
+        return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
     def _probe(self, Q: np.ndarray, n_probe: int) -> np.ndarray:
         coarse = Q @ self.centroids_.T - 0.5 * np.einsum(
