@@ -22,6 +22,7 @@ listed in ``NO_INPUT`` with the reason.
 from __future__ import annotations
 
 import inspect
+import re
 import types
 from typing import Any
 
@@ -485,7 +486,7 @@ def _array_mutations(name: str, value, lengths: dict[str, int]):
     return out
 
 
-def _param_mutations(name: str, default):
+def _param_mutations(name: str, default, options=frozenset()):
     if name in SEED_NAMES:
         return [("seed", "abc"), ("seed", -1), ("seed", 1.5)]
     if isinstance(default, bool):
@@ -494,7 +495,15 @@ def _param_mutations(name: str, default):
         return [("int", "3"), ("int", 1.5), ("range", -1)]
     if isinstance(default, float):
         return [("float", "0.5"), ("float", float("nan")), ("range", -1.0)]
+    if isinstance(default, str) and name in options:
+        return [("option", "no-such-option")]
     return []
+
+
+def _documented_options(target) -> set[str]:
+    """Parameters whose numpydoc line lists a set of choices, e.g. ``kind : {"a", "b"}``."""
+    doc = inspect.getdoc(target) or ""
+    return {m.group(1) for m in re.finditer(r"^(\w+) : \{[^}]*\}", doc, flags=re.MULTILINE)}
 
 
 def _defaults(target) -> dict[str, Any]:
@@ -522,13 +531,13 @@ def func_cases(key: str, target, spec: Func):
                     yield f"{key}:{arg}:{label}", arg, {**spec.kwargs, arg: bad}
         elif isinstance(value, pd.DataFrame) and "string" not in spec.skip.get(arg, set()):
             yield f"{key}:{arg}:string", arg, {**spec.kwargs, arg: "abc"}
-    defaults = _defaults(target)
+    defaults, options = _defaults(target), _documented_options(target)
     for arg, value in spec.kwargs.items():
         defaults.setdefault(arg, value)
     for arg, default in defaults.items():
         if arg not in spec.kwargs and arg not in SEED_NAMES and not isinstance(default, bool):
             continue
-        for label, bad in _param_mutations(arg, spec.kwargs.get(arg, default)):
+        for label, bad in _param_mutations(arg, spec.kwargs.get(arg, default), options):
             if label not in spec.skip.get(arg, set()):
                 yield f"{key}:{arg}:{label}={bad!r}", arg, {**spec.kwargs, arg: bad}
 
@@ -551,10 +560,11 @@ def estimator_cases(key: str, target, spec: Estimator):
             for label, bad in _array_mutations(arg, value, lengths):
                 if label not in spec.skip.get(arg, set()):
                     yield f"{key}:fit:{arg}:{label}", arg, ("fit", {**spec.fit, arg: bad})
+    options = _documented_options(target)
     for arg, default in _defaults(target).items():
         if arg in spec.fixed:
             continue
-        for label, bad in _param_mutations(arg, spec.params.get(arg, default)):
+        for label, bad in _param_mutations(arg, spec.params.get(arg, default), options):
             if label not in spec.skip.get(arg, set()):
                 yield (
                     f"{key}:param:{arg}:{label}={bad!r}",
