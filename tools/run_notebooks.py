@@ -6,8 +6,10 @@ Usage (from anywhere, in the environment the tests use)::
     python tools/run_notebooks.py 00 02_evaluation_metrics.ipynb   # by prefix or file name
 
 Each notebook runs top to bottom in a fresh kernel of *this* Python interpreter, with the
-notebook's folder as working directory and the data mirror set as the tests set it. Outputs are
-written back with clean metadata (kernelspec and language only, no execution timestamps), and
+notebook's folder as working directory and the data mirror set as the tests set it. As
+``.ci/run`` does, a throw-away ``redis-server`` (if installed and ``MLREF_REDIS_URL`` is unset) is
+started on a free loopback port for notebook 07b's online store, and stopped at the end. Outputs
+are written back with clean metadata (kernelspec and language only, no execution timestamps), and
 ``notebooks/outputs_made_with.txt`` records the package versions that produced them.
 """
 
@@ -17,6 +19,9 @@ import json
 import os
 import pathlib
 import platform
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,6 +108,29 @@ def record_versions() -> None:
     )
 
 
+def start_redis(folder: pathlib.Path):
+    """A redis-server on a free 127.0.0.1 port, exported as MLREF_REDIS_URL; None if absent."""
+    if "MLREF_REDIS_URL" in os.environ or shutil.which("redis-server") is None:
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    os.environ["MLREF_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    print(f"redis-server on {os.environ['MLREF_REDIS_URL']}")
+    return server
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="notebook file names or numeric prefixes")
@@ -114,23 +142,34 @@ def main(argv=None) -> int:
         os.environ.setdefault(variable, "1")  # as conftest.py: the tests' kernels use one thread
     with tempfile.TemporaryDirectory() as jupyter_dir:
         current_env_kernel(pathlib.Path(jupyter_dir))
-        for path in select(args.names):
-            nb = nbformat.read(path, as_version=4)
-            for cell in nb.cells:
-                if cell.cell_type == "code":
-                    cell.outputs, cell.execution_count = [], None
-            start = time.perf_counter()
-            NotebookClient(
-                nb,
-                timeout=args.timeout,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(path.parent)}},
-            ).execute()
-            nbformat.validate(nb)
-            nbformat.write(clean(nb), path)
-            print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
+        redis = start_redis(pathlib.Path(jupyter_dir))
+        try:
+            run(select(args.names), args.timeout)
+        finally:
+            if redis is not None:
+                redis.terminate()
+                redis.wait(timeout=10)
+                del os.environ["MLREF_REDIS_URL"]
     record_versions()
     return 0
+
+
+def run(paths, timeout: int) -> None:
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        start = time.perf_counter()
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+        nbformat.validate(nb)
+        nbformat.write(clean(nb), path)
+        print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":
