@@ -158,14 +158,18 @@ def test_sigmoid_rejects_nan_and_text():
 
 @pytest.mark.parametrize("penalty", ["l2", "l1", None])
 @pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("seed", range(3))
-def test_binary_gradient_matches_finite_differences(penalty, fit_intercept, seed):
+def test_binary_gradient_matches_finite_differences(penalty, fit_intercept, weighted, seed):
     rng = np.random.default_rng(seed)
     X, y = _binary_data(seed, n=40, d=4)
     X1 = np.hstack([X, np.ones((40, 1))]) if fit_intercept else X
     params = rng.normal(size=X1.shape[1])  # no coordinate near 0, where |w| has a kink
     params += np.sign(params) * 0.1
-    kwargs = {"C": 0.7, "penalty": penalty, "fit_intercept": fit_intercept}
+    # sample weights with zeros, or none (every row weighs 1)
+    weight = rng.exponential(size=40) * (rng.random(40) > 0.2) if weighted else np.ones(40)
+    kwargs = {"C": 0.7, "penalty": penalty, "fit_intercept": fit_intercept,
+              "sample_weight": weight if weighted else None}  # fmt: skip
     value, grad = _binary_objective_and_gradient(params, X1, y.astype(float), **kwargs)
 
     def objective(p):
@@ -177,7 +181,7 @@ def test_binary_gradient_matches_finite_differences(penalty, fit_intercept, seed
     # the value itself, written the long way round
     p = scipy.special.expit(X1 @ params)
     w = params[:-1] if fit_intercept else params
-    expected = -0.7 * np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+    expected = -0.7 * np.sum(weight * (y * np.log(p) + (1 - y) * np.log(1 - p)))
     expected += {"l2": 0.5 * w @ w, "l1": np.abs(w).sum(), None: 0.0}[penalty]
     assert value == pytest.approx(expected, rel=1e-12)
 
@@ -619,32 +623,6 @@ def test_logistic_lbfgs_refuses_l1():
 # ---------------------------------------------------------------------------------------------
 # Sample weights
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("penalty", ["l2", None])
-@pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("seed", range(2))
-def test_weighted_binary_gradient_matches_finite_differences(penalty, fit_intercept, seed):
-    rng = np.random.default_rng(seed)
-    X, y = _binary_data(seed, n=40, d=4)
-    weight = rng.exponential(size=40) * (rng.random(40) > 0.2)  # zeros included
-    X1 = np.hstack([X, np.ones((40, 1))]) if fit_intercept else X
-    params = rng.normal(size=X1.shape[1])
-    kwargs = {"C": 0.7, "penalty": penalty, "fit_intercept": fit_intercept,
-              "sample_weight": weight}  # fmt: skip
-    value, grad = _binary_objective_and_gradient(params, X1, y.astype(float), **kwargs)
-
-    def objective(p):
-        return _binary_objective_and_gradient(p, X1, y.astype(float), **kwargs)[0]
-
-    np.testing.assert_allclose(
-        grad, numerical_gradient(lambda: objective(params), params), rtol=1e-6, atol=1e-6
-    )
-    p = scipy.special.expit(X1 @ params)
-    w = params[:-1] if fit_intercept else params
-    expected = -0.7 * np.sum(weight * (y * np.log(p) + (1 - y) * np.log(1 - p)))
-    expected += {"l2": 0.5 * w @ w, None: 0.0}[penalty]
-    assert value == pytest.approx(expected, rel=1e-12)
 
 
 @given(
