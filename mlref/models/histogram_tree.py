@@ -275,6 +275,7 @@ def grow_histogram_tree(
     max_features: int | None = None,
     rng: np.random.Generator | None = None,
     min_split_weight: float = 0.0,
+    leaf_ids: bool = False,
 ) -> tuple[RegressionTree, np.ndarray]:
     """Grow one tree depth-wise on the ``sampled`` rows; route every row to its leaf.
 
@@ -285,6 +286,7 @@ def grow_histogram_tree(
     With ``max_features``, every node draws that many of the allowed features at random from
     ``rng`` (a random forest's per-node subsets); a node whose Hessian sum is below
     ``min_split_weight`` or ``2 * min_child_weight`` stays a leaf without a split search.
+    ``leaf_ids=True`` returns each row's leaf (its node id) instead of the leaf's output.
     """
     tree_allowed = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
     draws_features = max_features is not None and max_features < bins.n_features
@@ -311,19 +313,21 @@ def grow_histogram_tree(
         node_g = _sums(sample_node, gradient[sample_rows], n_nodes)
         node_h = _sums(sample_node, hessian[sample_rows], n_nodes)
         if depth < max_depth:
-            if hist is None:
-                root_rows = None if in_sample is None else sample_rows
-                hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
             best_bin = np.zeros(n_nodes, dtype=np.int64)
             best_gain = np.full(n_nodes, -np.inf)
             searched = np.flatnonzero(node_h >= min_node_weight)
-            allowed = tree_allowed
-            if draws_features:
-                allowed = _drawn_features(
+            if draws_features and len(searched):
+                chosen = _drawn_features(
                     rng, len(searched), bins.n_features, max_features, feature_mask
                 )
-                allowed = allowed[:, bins.feature]
-            if len(searched):
+                best_bin[searched], best_gain[searched] = _drawn_feature_splits(
+                    bins, sample_rows, sample_node, searched, chosen, gradient, hessian,
+                    node_g, node_h, reg_lambda, min_child_weight,
+                )  # fmt: skip
+            elif len(searched):
+                if hist is None:
+                    root_rows = None if in_sample is None else sample_rows
+                    hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
                 best_bin[searched], best_gain[searched] = _best_splits_fast(
                     hist[searched] if len(searched) < n_nodes else hist,
                     node_g[searched],
@@ -331,7 +335,7 @@ def grow_histogram_tree(
                     bins,
                     reg_lambda,
                     min_child_weight,
-                    allowed,
+                    tree_allowed,
                 )
             splits = (2.0 * best_gain > _MIN_LOSS_CHANGE) & (best_gain > gamma)
         else:
@@ -366,7 +370,7 @@ def grow_histogram_tree(
         level_ids = n_created + np.arange(2 * n_splits)
         n_created += 2 * n_splits
 
-        if depth + 1 < max_depth:
+        if depth + 1 < max_depth and not draws_features:
             if in_sample is None:
                 sample_rows, sample_node = rows, row_node
             else:
@@ -388,16 +392,70 @@ def grow_histogram_tree(
         value=value[order],
         gain=gain[order],
     )
-    return tree, tree.value[leaf_of_row]
+    return tree, leaf_of_row if leaf_ids else tree.value[leaf_of_row]
 
 
 def _drawn_features(rng, n_nodes, n_features, max_features, feature_mask=None):
-    """(node x feature) mask of ``max_features`` features drawn per node without replacement."""
+    """``max_features`` features per node drawn without replacement, ascending in each row."""
     priority = rng.random((n_nodes, n_features))
     if feature_mask is not None:
-        priority[:, ~np.asarray(feature_mask)] = np.inf
-    rank = np.argsort(np.argsort(priority, axis=1), axis=1)
-    return rank < max_features
+        feature_mask = np.asarray(feature_mask)
+        priority[:, ~feature_mask] = np.inf
+        max_features = min(max_features, int(feature_mask.sum()))
+    return np.sort(np.argsort(priority, axis=1)[:, :max_features], axis=1)
+
+
+def _drawn_feature_splits(
+    bins, rows, row_node, searched, chosen, gradient, hessian, node_g, node_h, reg_lambda,
+    min_child_weight,
+):  # fmt: skip
+    """Best split of each ``searched`` node among its own drawn features ``chosen[i]``.
+
+    A random forest's node looks at a few features only, and a child draws other ones than its
+    parent (so subtraction cannot help): only the drawn (node, feature) histograms are built,
+    straight from the node's rows, laid end to end on one compact bin axis; the split search is
+    then :func:`best_splits` on that axis (running sums restarted at each segment). Ties keep
+    the lowest feature and bin, as the search over all bins does.
+    """
+    n_searched, n_drawn = chosen.shape
+    local = np.full(len(node_g), -1)
+    local[searched] = np.arange(n_searched)
+    slot = local[row_node]
+    keep = slot >= 0
+    rows, slot = rows[keep], slot[keep]
+    sizes = bins.sizes[chosen].ravel()  # one segment per (node, drawn feature)
+    offsets = np.cumsum(sizes) - sizes
+    n_cells = int(sizes.sum())
+    features = chosen[slot]
+    cells = bins.codes[rows[:, None], features] - bins.starts[features]
+    cells += offsets.reshape(n_searched, n_drawn)[slot]
+    cells = cells.ravel()
+    left = np.empty((n_cells, 2))
+    for column, values in enumerate((gradient, hessian)):
+        left[:, column] = _sums(cells, np.repeat(values[rows], n_drawn), n_cells)
+    np.cumsum(left, axis=0, out=left)
+    carried = np.zeros((len(sizes), 2))
+    carried[1:] = left[offsets[1:] - 1]
+    left -= np.repeat(carried, sizes, axis=0)
+    node_of_cell = np.repeat(np.arange(n_searched), sizes.reshape(n_searched, n_drawn).sum(axis=1))
+    total_g, total_h = node_g[searched], node_h[searched]
+    left_g, left_h = left[:, 0], left[:, 1]
+    right_g = total_g[node_of_cell] - left_g
+    right_h = total_h[node_of_cell] - left_h
+    valid = (left_h >= min_child_weight) & (right_h >= min_child_weight)
+    valid[offsets + sizes - 1] = False  # "all bins of the feature go left" is no split
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty sides of invalid cells
+        score = left_g**2 / (left_h + reg_lambda) + right_g**2 / (right_h + reg_lambda)
+    score[~valid] = -np.inf
+    node_starts = offsets[::n_drawn]
+    best_score = np.maximum.reduceat(score, node_starts)
+    position = np.arange(n_cells)
+    first = np.minimum.reduceat(
+        np.where(score == best_score[node_of_cell], position, n_cells), node_starts
+    )
+    first_bin = np.repeat(bins.starts[chosen.ravel()] - offsets, sizes) + position
+    parent = total_g**2 / (total_h + reg_lambda)
+    return first_bin[first], 0.5 * (best_score - parent)
 
 
 def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, hessian):
