@@ -64,7 +64,7 @@ def compare(name, settings, X, y, X_test, y_test, repeats):
     )
     nodes = np.mean([tree.node_count for tree in ours.estimators_])
     print(
-        f"{name:<44} {t_ours:8.2f} {t_sk:8.2f} {t_ours / t_sk:6.2f}x   AUC {auc_ours:.4f} vs "
+        f"{name:<52} {t_ours:8.2f} {t_sk:8.2f} {t_ours / t_sk:6.2f}x   AUC {auc_ours:.4f} vs "
         f"{auc_sk:.4f}   accuracy {acc_ours:.4f} vs {acc_sk:.4f}   {nodes:.0f} nodes/tree"
     )
     return t_ours / t_sk, auc_ours - auc_sk, acc_ours - acc_sk, t_sk
@@ -85,7 +85,7 @@ def main() -> int:
     }
     print(f"{N_TRAIN:,} training rows x {X.shape[1]} features, {len(y_test):,} test rows")
     print(
-        f"{'workload (histogram forest vs scikit-learn)':<44} {'mlref s':>8} {'sklearn':>8} ratio"
+        f"{'workload (histogram forest vs scikit-learn)':<52} {'mlref s':>8} {'sklearn':>8} ratio"
     )
     with one_thread():
         print(f"[{load_average()}]")
@@ -105,7 +105,7 @@ def main() -> int:
             t_exact = (time.perf_counter() - start) * 100 / args.exact_trees
             auc_exact, acc_exact = quality(exact, X_test, y_test)
             print(
-                f"{'  same, splitter=exact (per 100 trees)':<44} {t_exact:8.2f} {t_sk:8.2f} "
+                f"{'  same, splitter=exact (per 100 trees)':<52} {t_exact:8.2f} {t_sk:8.2f} "
                 f"{t_exact / t_sk:6.2f}x   AUC {auc_exact:.4f}   accuracy {acc_exact:.4f}"
                 f"   ({args.exact_trees} trees fitted)"
             )
