@@ -86,8 +86,11 @@ class _BaseForest(BaseEstimator):
         n_estimators = check_positive_int(self.n_estimators, "n_estimators")
         bootstrap = check_bool(self.bootstrap, "bootstrap")
         splitter = check_option(self.splitter, "splitter", ("exact", "histogram"))
+        max_bins = check_positive_int(self.max_bins, "max_bins")
+        if not 2 <= max_bins <= 65536:
+            raise ValueError(f"max_bins must be between 2 and 65536, got {max_bins}")
         if splitter == "histogram":
-            return self._grow_histogram_forest(X, stats, weight, n_estimators, bootstrap)
+            return self._grow_histogram_forest(X, stats, weight, n_estimators, bootstrap, max_bins)
         template = self._tree_class(
             criterion=self.criterion,
             max_depth=self.max_depth,
@@ -113,12 +116,9 @@ class _BaseForest(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _grow_histogram_forest(self, X, stats, weight, n_estimators, bootstrap):
+    def _grow_histogram_forest(self, X, stats, weight, n_estimators, bootstrap, max_bins):
         """Every tree by the histogram grower on ``g = -w y``, ``h = w`` (see the module notes)."""
         criterion = check_option(self.criterion, "criterion", self._histogram_criteria)
-        max_bins = check_positive_int(self.max_bins, "max_bins")
-        if not 2 <= max_bins <= 65536:
-            raise ValueError(f"max_bins must be between 2 and 65536, got {max_bins}")
         min_leaf = check_positive_int(self.min_samples_leaf, "min_samples_leaf")
         min_split = check_positive_int(self.min_samples_split, "min_samples_split")
         if min_split < 2:
