@@ -218,3 +218,11 @@ def test_histogram_forest_refuses_bad_settings(params, y, message):
     X, y01 = _tied_data(0)
     with pytest.raises((ValueError, TypeError), match=message):
         RandomForestClassifier(n_estimators=2, **params).fit(X, y01 if y is None else y)
+
+
+def test_histogram_forest_refuses_a_tree_without_weighted_rows():
+    X, y = _tied_data(0, n=10)
+    weight = np.r_[1.0, np.zeros(9)]
+    forest = RandomForestClassifier(n_estimators=20, splitter="histogram", random_state=0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        forest.fit(X, np.r_[0, 1, y[2:]], sample_weight=weight)

@@ -144,6 +144,11 @@ class _BaseForest(BaseEstimator):
                 counts = np.bincount(tree_rng.integers(0, n, size=n), minlength=n)
                 tree_weight = counts * tree_weight
             rows = np.flatnonzero(tree_weight > 0)
+            if rows.size == 0:
+                raise ValueError(
+                    "no training row has a positive weight for this tree (a bootstrap sample of "
+                    "zero-weight rows); give more rows a positive sample_weight"
+                )
             tree_weight = tree_weight[rows].astype(np.float64)
             tree_bins = dataclasses.replace(bins, codes=bins.codes[rows])
             tree, leaf = grow_histogram_tree(
