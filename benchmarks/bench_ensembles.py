@@ -33,13 +33,13 @@ from sklearn.model_selection import StratifiedKFold
 from mlref.datasets import make_marketplace
 from mlref.features.search_task import build_search_features, time_split
 from mlref.metrics import accuracy, auc_roc, log_loss
-from mlref.models.ensemble import BaggingClassifier, StackingClassifier
-from mlref.models.linear import LogisticRegression
-from mlref.models.trees import (
+from mlref.models import (
     DecisionTreeClassifier,
     GradientBoostingClassifier,
     RandomForestClassifier,
 )
+from mlref.models.ensemble import BaggingClassifier, StackingClassifier
+from mlref.models.linear import LogisticRegression
 
 CONFIGS = {
     "full": {

@@ -26,7 +26,7 @@ from _timing import best_time, best_times_interleaved, default_threads, load_ave
 from mlref.datasets import make_marketplace
 from mlref.features.search_task import build_search_features, time_split
 from mlref.metrics import auc_roc, log_loss
-from mlref.models.trees import GradientBoostingClassifier
+from mlref.models import GradientBoostingClassifier
 
 TARGET_RATIO = 2.0
 LOG_LOSS_RTOL = 0.005

@@ -13,14 +13,14 @@ from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier as SklearnTree
 
-from mlref.models import ensemble
-from mlref.models.ensemble import BaggingClassifier, BaggingRegressor, StackingClassifier
-from mlref.models.linear import LogisticRegression, SoftmaxRegression
-from mlref.models.trees import (
+from mlref.models import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
     GradientBoostingClassifier,
+    ensemble,
 )
+from mlref.models.ensemble import BaggingClassifier, BaggingRegressor, StackingClassifier
+from mlref.models.linear import LogisticRegression, SoftmaxRegression
 
 
 def _draw(seed, n, d=4):

@@ -14,14 +14,16 @@ from sklearn.ensemble import RandomForestRegressor as SklearnForestRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import log_loss, mean_squared_error, r2_score
 
-from mlref.models import trees
-from mlref.models.trees import (
+from mlref.models import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
+    boosting,
+    forest,
+    trees,
 )
 
 FEW = settings(max_examples=15, deadline=None)
@@ -321,8 +323,9 @@ def test_bad_data_raises():
         GradientBoostingRegressor().predict(X)
 
 
-def test_docstring_examples_run():
-    result = doctest.testmod(trees, optionflags=doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("module", [trees, forest, boosting])
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
 

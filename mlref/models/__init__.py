@@ -5,22 +5,17 @@ bagging and stacking, and the deep models of section 4 built on :mod:`mlref.nn`:
 dropout, Wide & Deep, DeepFM, a two-tower retrieval model and a shared-bottom multi-task model.
 """
 
+from mlref.models.boosting import GradientBoostingClassifier, GradientBoostingRegressor
 from mlref.models.deepfm import DeepFMClassifier, fm_second_order
 from mlref.models.elastic_net import elastic_net_path
 from mlref.models.ensemble import BaggingClassifier, BaggingRegressor, StackingClassifier
 from mlref.models.fields import FieldIndexer
+from mlref.models.forest import RandomForestClassifier, RandomForestRegressor
 from mlref.models.l1_path import l1_path
 from mlref.models.linear import LogisticRegression, SoftmaxRegression
 from mlref.models.mlp import MLPClassifier
 from mlref.models.multitask import MultiTaskClassifier
-from mlref.models.trees import (
-    DecisionTreeClassifier,
-    DecisionTreeRegressor,
-    GradientBoostingClassifier,
-    GradientBoostingRegressor,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
+from mlref.models.trees import DecisionTreeClassifier, DecisionTreeRegressor
 from mlref.models.two_tower import (
     InBatchLoss,
     PopularityRecommender,

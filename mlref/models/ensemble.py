@@ -2,7 +2,7 @@ r"""Bagging and stacking ensembles from scratch, with the scikit-learn estimator
 
 The source (section 4A, "Ensemble methods") names three ways to combine models: *bagging*
 (train models on random subsets of the data and average them: it reduces variance), *boosting*
-(sequential trees, :mod:`mlref.models.trees`) and *stacking* (a meta-model trained on the
+(sequential trees, :mod:`mlref.models.boosting`) and *stacking* (a meta-model trained on the
 predictions of level-0 models). This module implements the first and the last:
 
 * :class:`BaggingClassifier` / :class:`BaggingRegressor` fit clones of any base estimator on

@@ -219,6 +219,40 @@ def best_splits(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, 
     return best, 0.5 * (score[np.arange(n_nodes), best] - parent)
 
 
+def _best_splits_fast(hist, node_g, node_h, bins: Bins, reg_lambda, min_child_weight, allowed=None):
+    """:func:`best_splits` with fewer passes over the (node x bin) cells; the same floats.
+
+    The grower's hot loop. The gradient and Hessian planes are summed into separate contiguous
+    arrays; each feature's running sums restart by subtracting, in place, the sum just before
+    its first bin (last feature first, so that sum is still the unrestarted one); the invalid
+    cells are collected in one reused mask and the gain is computed in place. Every cell goes
+    through the same floating-point operations as in :func:`best_splits`, so both return the
+    same splits bit for bit (tested).
+    """
+    left_g = np.cumsum(hist[..., 0], axis=1)
+    left_h = np.cumsum(hist[..., 1], axis=1)
+    for start, size in zip(bins.starts[:0:-1], bins.sizes[:0:-1], strict=True):
+        left_g[:, start : start + size] -= left_g[:, start - 1, None]
+        left_h[:, start : start + size] -= left_h[:, start - 1, None]
+    right_g = np.subtract(node_g[:, None], left_g)
+    right_h = np.subtract(node_h[:, None], left_h)
+    invalid = np.less(left_h, min_child_weight)
+    invalid |= right_h < min_child_weight
+    invalid |= ~bins.candidate if allowed is None else ~(bins.candidate & allowed)
+    np.square(left_g, out=left_g)
+    np.square(right_g, out=right_g)
+    if reg_lambda != 0:
+        left_h += reg_lambda
+        right_h += reg_lambda
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty sides of invalid cells
+        score = np.divide(left_g, left_h, out=left_g)
+        score += np.divide(right_g, right_h, out=right_g)
+    np.copyto(score, -np.inf, where=invalid)
+    best = np.argmax(score, axis=1)
+    parent = node_g**2 / (node_h + reg_lambda)
+    return best, 0.5 * (score[np.arange(len(node_g)), best] - parent)
+
+
 def _newton_values(node_g, node_h, reg_lambda):
     denominator = node_h + reg_lambda
     values = np.zeros_like(node_g)
@@ -238,6 +272,10 @@ def grow_histogram_tree(
     learning_rate: float,
     gamma: float = 0.0,
     feature_mask: np.ndarray | None = None,
+    max_features: int | None = None,
+    rng: np.random.Generator | None = None,
+    min_split_weight: float = 0.0,
+    leaf_ids: bool = False,
 ) -> tuple[RegressionTree, np.ndarray]:
     """Grow one tree depth-wise on the ``sampled`` rows; route every row to its leaf.
 
@@ -245,8 +283,14 @@ def grow_histogram_tree(
     Histograms of the larger child of each split are obtained by subtraction from the parent.
     A split is kept when its gain exceeds ``gamma`` (and the un-halved bracket exceeds 1e-6, as
     XGBoost); ``feature_mask`` (boolean, one per feature) restricts the features a split may use.
+    With ``max_features``, every node draws that many of the allowed features at random from
+    ``rng`` (a random forest's per-node subsets); a node whose Hessian sum is below
+    ``min_split_weight`` or ``2 * min_child_weight`` stays a leaf without a split search.
+    ``leaf_ids=True`` returns each row's leaf (its node id) instead of the leaf's output.
     """
-    allowed = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
+    tree_allowed = None if feature_mask is None else np.asarray(feature_mask)[bins.feature]
+    draws_features = max_features is not None and max_features < bins.n_features
+    min_node_weight = max(min_split_weight, 2.0 * min_child_weight) * (1.0 - 1e-9)
     n_rows = bins.codes.shape[0]
     in_sample = None
     if len(sampled) < n_rows:
@@ -269,12 +313,30 @@ def grow_histogram_tree(
         node_g = _sums(sample_node, gradient[sample_rows], n_nodes)
         node_h = _sums(sample_node, hessian[sample_rows], n_nodes)
         if depth < max_depth:
-            if hist is None:
-                root_rows = None if in_sample is None else sample_rows
-                hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
-            best_bin, best_gain = best_splits(
-                hist, node_g, node_h, bins, reg_lambda, min_child_weight, allowed
-            )
+            best_bin = np.zeros(n_nodes, dtype=np.int64)
+            best_gain = np.full(n_nodes, -np.inf)
+            searched = np.flatnonzero(node_h >= min_node_weight)
+            if draws_features and len(searched):
+                chosen = _drawn_features(
+                    rng, len(searched), bins.n_features, max_features, feature_mask
+                )
+                best_bin[searched], best_gain[searched] = _drawn_feature_splits(
+                    bins, sample_rows, sample_node, searched, chosen, gradient, hessian,
+                    node_g, node_h, reg_lambda, min_child_weight,
+                )  # fmt: skip
+            elif len(searched):
+                if hist is None:
+                    root_rows = None if in_sample is None else sample_rows
+                    hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
+                best_bin[searched], best_gain[searched] = _best_splits_fast(
+                    hist[searched] if len(searched) < n_nodes else hist,
+                    node_g[searched],
+                    node_h[searched],
+                    bins,
+                    reg_lambda,
+                    min_child_weight,
+                    tree_allowed,
+                )
             splits = (2.0 * best_gain > _MIN_LOSS_CHANGE) & (best_gain > gamma)
         else:
             best_bin = np.zeros(n_nodes, dtype=np.int64)
@@ -308,7 +370,7 @@ def grow_histogram_tree(
         level_ids = n_created + np.arange(2 * n_splits)
         n_created += 2 * n_splits
 
-        if depth + 1 < max_depth:
+        if depth + 1 < max_depth and not draws_features:
             if in_sample is None:
                 sample_rows, sample_node = rows, row_node
             else:
@@ -330,7 +392,70 @@ def grow_histogram_tree(
         value=value[order],
         gain=gain[order],
     )
-    return tree, tree.value[leaf_of_row]
+    return tree, leaf_of_row if leaf_ids else tree.value[leaf_of_row]
+
+
+def _drawn_features(rng, n_nodes, n_features, max_features, feature_mask=None):
+    """``max_features`` features per node drawn without replacement, ascending in each row."""
+    priority = rng.random((n_nodes, n_features))
+    if feature_mask is not None:
+        feature_mask = np.asarray(feature_mask)
+        priority[:, ~feature_mask] = np.inf
+        max_features = min(max_features, int(feature_mask.sum()))
+    return np.sort(np.argsort(priority, axis=1)[:, :max_features], axis=1)
+
+
+def _drawn_feature_splits(
+    bins, rows, row_node, searched, chosen, gradient, hessian, node_g, node_h, reg_lambda,
+    min_child_weight,
+):  # fmt: skip
+    """Best split of each ``searched`` node among its own drawn features ``chosen[i]``.
+
+    A random forest's node looks at a few features only, and a child draws other ones than its
+    parent (so subtraction cannot help): only the drawn (node, feature) histograms are built,
+    straight from the node's rows, laid end to end on one compact bin axis; the split search is
+    then :func:`best_splits` on that axis (running sums restarted at each segment). Ties keep
+    the lowest feature and bin, as the search over all bins does.
+    """
+    n_searched, n_drawn = chosen.shape
+    local = np.full(len(node_g), -1)
+    local[searched] = np.arange(n_searched)
+    slot = local[row_node]
+    keep = slot >= 0
+    rows, slot = rows[keep], slot[keep]
+    sizes = bins.sizes[chosen].ravel()  # one segment per (node, drawn feature)
+    offsets = np.cumsum(sizes) - sizes
+    n_cells = int(sizes.sum())
+    features = chosen[slot]
+    cells = bins.codes[rows[:, None], features] - bins.starts[features]
+    cells += offsets.reshape(n_searched, n_drawn)[slot]
+    cells = cells.ravel()
+    left = np.empty((n_cells, 2))
+    for column, values in enumerate((gradient, hessian)):
+        left[:, column] = _sums(cells, np.repeat(values[rows], n_drawn), n_cells)
+    np.cumsum(left, axis=0, out=left)
+    carried = np.zeros((len(sizes), 2))
+    carried[1:] = left[offsets[1:] - 1]
+    left -= np.repeat(carried, sizes, axis=0)
+    node_of_cell = np.repeat(np.arange(n_searched), sizes.reshape(n_searched, n_drawn).sum(axis=1))
+    total_g, total_h = node_g[searched], node_h[searched]
+    left_g, left_h = left[:, 0], left[:, 1]
+    right_g = total_g[node_of_cell] - left_g
+    right_h = total_h[node_of_cell] - left_h
+    valid = (left_h >= min_child_weight) & (right_h >= min_child_weight)
+    valid[offsets + sizes - 1] = False  # "all bins of the feature go left" is no split
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty sides of invalid cells
+        score = left_g**2 / (left_h + reg_lambda) + right_g**2 / (right_h + reg_lambda)
+    score[~valid] = -np.inf
+    node_starts = offsets[::n_drawn]
+    best_score = np.maximum.reduceat(score, node_starts)
+    position = np.arange(n_cells)
+    first = np.minimum.reduceat(
+        np.where(score == best_score[node_of_cell], position, n_cells), node_starts
+    )
+    first_bin = np.repeat(bins.starts[chosen.ravel()] - offsets, sizes) + position
+    parent = total_g**2 / (total_h + reg_lambda)
+    return first_bin[first], 0.5 * (best_score - parent)
 
 
 def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, hessian):
