@@ -19,12 +19,12 @@ from mlref._validation import (
     check_positive_int,
     check_random_state,
     check_real,
+    check_sample_weight,
 )
 from mlref.models.histogram_tree import grow_histogram_tree, make_bins, predict_forest
 from mlref.models.trees import (
     _check_fit_data,
     _check_predict_data,
-    _check_sample_weight,
     _encode_classes,
     _gain_importances,
     _grow_tree,
@@ -282,7 +282,7 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
         ``sample_weight`` (n_samples,), optional, multiplies each row's gradient and Hessian.
         """
         X, y = _check_fit_data(X, y, labels=True)
-        weight = _check_sample_weight(sample_weight, X.shape[0])
+        weight = check_sample_weight(sample_weight, X.shape[0])
         self.classes_, y_index = _encode_classes(y, binary=True)
         y01 = y_index.astype(np.float64)
         if self.base_score is None:
@@ -347,7 +347,7 @@ class GradientBoostingRegressor(RegressorMixin, _BaseGradientBoosting):
         ``sample_weight`` (n_samples,), optional, multiplies each row's gradient and Hessian.
         """
         X, y = _check_fit_data(X, y)
-        weight = _check_sample_weight(sample_weight, X.shape[0])
+        weight = check_sample_weight(sample_weight, X.shape[0])
         y = y.astype(np.float64)
         if self.base_score is None:
             base = _weighted_mean(y, weight)

@@ -28,7 +28,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mlref._validation import check_bool, check_option, check_positive_int, check_random_state
+from mlref._validation import (
+    check_bool,
+    check_option,
+    check_positive_int,
+    check_random_state,
+    check_sample_weight,
+)
 from mlref.models.histogram_tree import RegressionTree, grow_histogram_tree, make_bins
 from mlref.models.trees import (
     TREE_LEAF,
@@ -40,7 +46,6 @@ from mlref.models.trees import (
     _check_fit_data,
     _check_max_depth,
     _check_predict_data,
-    _check_sample_weight,
     _encode_classes,
     _gain_importances,
     _resolve_max_features,
@@ -352,7 +357,7 @@ class RandomForestClassifier(ClassifierMixin, _BaseForest):
         ``sample_weight`` (n_samples,), optional, multiplies the bootstrap counts.
         """
         X, y = _check_fit_data(X, y, labels=True)
-        weight = _check_sample_weight(sample_weight, X.shape[0])
+        weight = check_sample_weight(sample_weight, X.shape[0])
         self.classes_, y_index = _encode_classes(y)
         return self._grow_forest(X, np.eye(self.classes_.size)[y_index], weight)
 
@@ -433,7 +438,7 @@ class RandomForestRegressor(RegressorMixin, _BaseForest):
         ``sample_weight`` (n_samples,), optional, multiplies the bootstrap counts.
         """
         X, y = _check_fit_data(X, y)
-        weight = _check_sample_weight(sample_weight, X.shape[0])
+        weight = check_sample_weight(sample_weight, X.shape[0])
         y = y.astype(np.float64)
         return self._grow_forest(X, np.column_stack([np.ones_like(y), y, y**2]), weight)
 

@@ -42,6 +42,7 @@ from mlref._validation import (
     check_random_state,
     check_real,
     check_same_length,
+    check_sample_weight,
 )
 
 __all__ = [
@@ -466,22 +467,6 @@ def _check_predict_data(estimator, X):
     return check_n_features(X, estimator)
 
 
-def _check_sample_weight(sample_weight, n_samples: int):
-    """``None`` or a float array of ``n_samples`` finite weights >= 0 with a positive sum."""
-    if sample_weight is None:
-        return None
-    weight = check_array_1d(sample_weight, "sample_weight")
-    check_same_length(X=np.empty(n_samples), sample_weight=weight)
-    if weight.min() < 0:
-        raise ValueError(
-            f"sample_weight must be >= 0, got a minimum of {weight.min():g}; a weight scales "
-            "a row's share of the loss and cannot be negative"
-        )
-    if weight.sum() <= 0:
-        raise ValueError("sample_weight sums to 0; give at least one row a positive weight")
-    return weight
-
-
 def _weighted_mean(values, weight):
     return float(values.mean() if weight is None else np.average(values, weights=weight))
 
@@ -702,7 +687,7 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
             class, negative weights) or an invalid hyperparameter.
         """
         X, y = _check_fit_data(X, y, labels=True)
-        weight = _check_sample_weight(sample_weight, X.shape[0])
+        weight = check_sample_weight(sample_weight, X.shape[0])
         self.classes_, y_index = _encode_classes(y)
         one_hot = np.eye(self.classes_.size)[y_index]
         self.tree_ = self._fit_tree(X, one_hot, weight=weight)
@@ -787,7 +772,7 @@ class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
         ``sample_weight`` (n_samples,), optional, holds weights >= 0.
         """
         X, y = _check_fit_data(X, y)
-        weight = _check_sample_weight(sample_weight, X.shape[0])
+        weight = check_sample_weight(sample_weight, X.shape[0])
         y = y.astype(np.float64)
         stats = np.column_stack([np.ones_like(y), y, y**2])
         self.tree_ = self._fit_tree(X, stats, weight=weight)
