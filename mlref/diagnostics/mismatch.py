@@ -140,7 +140,7 @@ def traffic_retained(extra_latency_ms, *, loss_per_100ms=LOSS_PER_100MS):
 
     Parameters
     ----------
-    extra_latency_ms : float or array-like of float
+    extra_latency_ms : float or 1-D array-like of float
         Added latency in milliseconds (negative for faster).
     loss_per_100ms : float in [0, 1)
 
@@ -154,8 +154,10 @@ def traffic_retained(extra_latency_ms, *, loss_per_100ms=LOSS_PER_100MS):
     [1.0, 0.994, 0.98804]
     """
     delta = as_array(extra_latency_ms, "extra_latency_ms", np.float64)
-    if not np.isfinite(delta).all():
-        raise ValueError("extra_latency_ms holds NaN or infinite values; pass milliseconds")
+    if delta.ndim == 0:
+        delta = np.asarray(check_real(float(delta), "extra_latency_ms"))
+    else:
+        delta = check_array_1d(delta, "extra_latency_ms")
     loss = check_real(loss_per_100ms, "loss_per_100ms", low=0.0, high=1.0)
     if loss >= 1.0:
         raise ValueError("loss_per_100ms must be below 1 (a share of traffic lost per 100 ms)")
