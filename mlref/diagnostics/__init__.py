@@ -1,5 +1,4 @@
-"""Diagnostics for the failures of section 8: leakage, training/serving skew, misleading slices,
-the wrong objective and latency."""
+"""Diagnostics for section 8: leakage, skew, misleading slices, the wrong objective, latency."""
 
 from mlref.diagnostics.leakage import (
     LeakageReport,
