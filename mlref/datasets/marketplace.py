@@ -309,12 +309,14 @@ class Marketplace:
         ``brand_id``, ``brand_name``, ``category``, ``region``, ``price_level``, ``margin`` (the
         retailer's margin ``1 - wholesale / msrp``), ``min_order_value`` (dollars),
         ``shipping_days``, ``is_new`` (joined recently: few reviews, rarely searched by name),
-        ``free_returns``.
+        ``free_returns``; with ``new_brand_arrivals``, ``launch_day`` (0 for brands there from
+        the start).
     products : pandas.DataFrame
         ``product_id``, ``brand_id``, ``category``, ``product_type``, ``material``, ``variant``,
         ``title`` (e.g. ``"Hand-poured Soy Candle Lavender"``), ``wholesale_price``, ``msrp``,
         ``case_pack`` (units per case), ``rating`` (1-5, NaN when ``review_count`` is 0),
-        ``review_count`` (heavy-tailed), ``inventory`` (units; some 0, some low).
+        ``review_count`` (heavy-tailed), ``inventory`` (units; some 0, some low); with
+        ``new_brand_arrivals``, ``launch_day`` (its brand's).
     queries : pandas.DataFrame
         ``query_id``, ``text``, ``intent`` (``navigational`` = a brand name, ``category`` e.g.
         "candles", ``product`` e.g. "soy candle"), ``target_category``, ``target_brand_id``,
