@@ -223,7 +223,13 @@ def simulate_cold_start(
     alpha = market.click_prob_given_relevance
     discount = 1.0 / np.log2(np.arange(2, n_results + 2))
     gains = 2.0 ** np.arange(4) - 1.0
+    # True relevance of every (query, candidate) pair, one matrix per category.
     relevance_cache: dict[int, np.ndarray] = {}
+    for code, cand in by_category.items():
+        qs = np.unique(s_query[q_codes[s_query] == code])
+        if qs.size:
+            matrix = market.true_relevance(qs[:, None], cand[None, :])
+            relevance_cache.update(zip(qs.tolist(), matrix, strict=True))
     u = rng.random((len(sim_rows), n_results))
     explore = rng.random(len(sim_rows)) < epsilon
     rows = []
@@ -235,8 +241,6 @@ def simulate_cold_start(
         cand = by_category.get(code)
         if cand is None or cand.size == 0:
             continue
-        if q not in relevance_cache:
-            relevance_cache[q] = market.true_relevance(np.full(cand.size, q), cand)
         rel = relevance_cache[q]
         if launch is not None:
             launched = launch[cand] <= d
@@ -267,29 +271,21 @@ def simulate_cold_start(
         idcg = gains[ideal] @ discount[: shown.size]
         ndcg = gains[r] @ discount[: shown.size] / idcg if idcg > 0 else 1.0
         is_new = new_product[shown]
-        shown_pages.append(
-            (
-                np.full(shown.size, len(rows)),
-                np.full(shown.size, s_retailer[i]),
-                np.full(shown.size, q),
-                shown,
-                propensity[: shown.size] * alpha[r],
-            )
-        )
+        shown_pages.append((i, shown, propensity[: shown.size] * alpha[r]))
         rows.append((d, int(is_new.sum()), int(clicked[is_new].sum()), int(clicked.sum()), ndcg,
                      int((is_new & (r >= 2)).sum())))  # fmt: skip
     log = pd.DataFrame(
         rows, columns=["day", "new_impressions", "new_clicks", "clicks", "ndcg", "new_relevant"]
     )
-    row_of, retailer_of, query_of, product_of, click_of = (
-        np.concatenate([page[j] for page in shown_pages]) if shown_pages else np.zeros(0)
-        for j in range(5)
-    )
+    sizes = np.array([page[1].size for page in shown_pages], dtype=np.int64)
+    search_of = np.repeat(np.array([page[0] for page in shown_pages], dtype=np.int64), sizes)
+    row_of = np.repeat(np.arange(len(shown_pages)), sizes)
+    product_of = np.concatenate([page[1] for page in shown_pages]) if shown_pages else sizes
+    click_of = np.concatenate([page[2] for page in shown_pages]) if shown_pages else sizes * 0.0
     order_prob, order_gmv = market.purchase_given_click(
-        query_of.astype(np.int64), retailer_of.astype(np.int64), product_of.astype(np.int64)
+        s_query[search_of], s_retailer[search_of], product_of
     )
-    row_of = row_of.astype(np.int64)
-    new_shown = new_product[product_of.astype(np.int64)]
+    new_shown = new_product[product_of]
     expected_orders, expected_gmv = click_of * order_prob, click_of * order_gmv
     log["orders"] = np.bincount(row_of, expected_orders, minlength=len(log))
     log["gmv"] = np.bincount(row_of, expected_gmv, minlength=len(log))
