@@ -309,12 +309,14 @@ class Marketplace:
         ``brand_id``, ``brand_name``, ``category``, ``region``, ``price_level``, ``margin`` (the
         retailer's margin ``1 - wholesale / msrp``), ``min_order_value`` (dollars),
         ``shipping_days``, ``is_new`` (joined recently: few reviews, rarely searched by name),
-        ``free_returns``.
+        ``free_returns``; with ``new_brand_arrivals``, ``launch_day`` (0 for brands there from
+        the start).
     products : pandas.DataFrame
         ``product_id``, ``brand_id``, ``category``, ``product_type``, ``material``, ``variant``,
         ``title`` (e.g. ``"Hand-poured Soy Candle Lavender"``), ``wholesale_price``, ``msrp``,
         ``case_pack`` (units per case), ``rating`` (1-5, NaN when ``review_count`` is 0),
-        ``review_count`` (heavy-tailed), ``inventory`` (units; some 0, some low).
+        ``review_count`` (heavy-tailed), ``inventory`` (units; some 0, some low); with
+        ``new_brand_arrivals``, ``launch_day`` (its brand's).
     queries : pandas.DataFrame
         ``query_id``, ``text``, ``intent`` (``navigational`` = a brand name, ``category`` e.g.
         "candles", ``product`` e.g. "soy candle"), ``target_category``, ``target_brand_id``,
@@ -469,6 +471,81 @@ class Marketplace:
         prob = self.click_probability(positions, relevance)
         rng = np.random.default_rng(random_state)
         return (rng.random(prob.shape) < prob).astype(np.int8)
+
+    def purchase_given_click(self, query_ids, retailer_ids, product_ids):
+        r"""What a click is worth: the probability of an order and its expected value.
+
+        The simulator's known purchase model (see :func:`make_marketplace`), in expectation over
+        the quantity drawn at the cart: a click becomes a cart with probability
+        :math:`p_c = \min(0.5 f_{rel} f_{tier} f_{store} f_{region}, 1)` (0 out of stock), the
+        cart holds :math:`n = \min(\text{case\_pack}\,(1 + K), \text{inventory})` units with
+        :math:`K \sim \text{Poisson}(1.5)`, and it becomes an order with probability
+        :math:`p_o(n)` (0.75 if its value reaches the brand's MOV, else 0.35, times the shipping
+        and free-returns factors). So
+
+        .. math::
+
+            P(\text{order} \mid \text{click}) = p_c \sum_K P(K)\, p_o(n_K),\qquad
+            E[\text{GMV} \mid \text{click}] = p_c \sum_K P(K)\, p_o(n_K)\, n_K\, w,
+
+        with :math:`w` the wholesale price. Logged clicks are ordered at these rates (the unit
+        tests check it on the log); use them to score a ranking on orders and GMV, not only
+        clicks.
+
+        Parameters
+        ----------
+        query_ids, retailer_ids, product_ids : array-like of int, broadcast together
+
+        Returns
+        -------
+        order_prob, expected_gmv : numpy.ndarray of float64
+            :math:`P(\text{order} \mid \text{click})` and :math:`E[\text{GMV} \mid
+            \text{click}]` (wholesale dollars, 0 when no order), of the broadcast shape.
+
+        Examples
+        --------
+        >>> m = make_marketplace(n_searches=200, random_state=0)
+        >>> p, v = m.purchase_given_click([0, 0], [3, 3], [1, 2])
+        >>> p.shape, bool((p <= 1).all() and (v >= 0).all())
+        ((2,), True)
+        """
+        q = self._ids(query_ids, "query_ids", len(self.queries))
+        r = self._ids(retailer_ids, "retailer_ids", len(self.retailers))
+        p = self._ids(product_ids, "product_ids", len(self.products))
+        q, r, p = np.broadcast_arrays(q, r, p)
+        products, brands, retailers = self.products, self.brands, self.retailers
+        brand = products["brand_id"].to_numpy()[p]
+        category = products["category"].cat.codes.to_numpy()[p]
+        store = retailers["store_type"].cat.codes.to_numpy()[r]
+        tier = retailers["price_tier"].cat.codes.to_numpy()[r]
+        level = brands["price_level"].cat.codes.to_numpy()[brand]
+        same_region = (
+            retailers["region"].cat.codes.to_numpy()[r]
+            == brands["region"].cat.codes.to_numpy()[brand]
+        )
+        inventory = products["inventory"].to_numpy()[p]
+        f_rel = np.array([0.1, 0.4, 0.8, 1.0])[_relevance(self._truth, q, p)]
+        f_tier = np.array([1.0, 0.6, 0.3])[np.abs(tier - level)]
+        f_store = 0.5 + 0.5 * _AFFINITY[store, category]
+        f_region = np.where(same_region, 1.25, 1.0)
+        p_cart = np.minimum(0.5 * f_rel * f_tier * f_store * f_region, 1.0) * (inventory > 0)
+        # Quantity: case_pack * (1 + K), K ~ Poisson(1.5), capped by inventory; the Poisson
+        # tail beyond K = 30 is below 1e-20.
+        k = np.arange(31)
+        log_pmf = k * np.log(1.5) - 1.5 - np.cumsum(np.r_[0.0, np.log(k[1:])])
+        pmf = np.exp(log_pmf)
+        qty = np.minimum(
+            products["case_pack"].to_numpy()[p][..., None] * (1 + k), inventory[..., None]
+        )
+        value = qty * products["wholesale_price"].to_numpy()[p][..., None]
+        mov = brands["min_order_value"].to_numpy()[brand][..., None]
+        factor = np.exp(-0.04 * (brands["shipping_days"].to_numpy()[brand] - 2)) * np.where(
+            brands["free_returns"].to_numpy()[brand], 1.1, 1.0
+        )
+        p_order = np.minimum(np.where(value >= mov, 0.75, 0.35) * factor[..., None], 1.0)
+        order_prob = p_cart * (p_order @ pmf)
+        expected_gmv = p_cart * ((p_order * np.round(value, 2)) @ pmf)
+        return order_prob, expected_gmv
 
     @property
     def product_quality(self) -> pd.Series:
@@ -826,11 +903,12 @@ def _retrieve(rng, truth_parts, popularity_z, n_candidates, ranker_noise, popula
     return candidates, counts, base_score
 
 
-def _rank(rng, candidates, base_score, query, n_shown, jitter):
+def _rank(rng, candidates, base_score, query, n_shown, jitter, launch=None):
     """The production ranker's page for each search: product ids of shape (n_searches, n_shown).
 
     Scores are the query's base scores plus per-search noise; rows of products a query does not
-    have (``-inf`` base score) sort last and hold -1.
+    have (``-inf`` base score) sort last and hold -1. ``launch``, if given, is ``(launch day of
+    each product, day of each search)``: a product is not shown before its launch day.
     """
     n_searches, width = len(query), candidates.shape[1]
     page = np.empty((n_searches, n_shown), np.int64)
@@ -838,12 +916,23 @@ def _rank(rng, candidates, base_score, query, n_shown, jitter):
     for lo in range(0, n_searches, _RANK_BLOCK):
         q = query[lo : lo + _RANK_BLOCK]
         score = base_score[q] + jitter * rng.standard_normal((len(q), width), dtype=np.float32)
+        if launch is not None:
+            product_launch, search_day = launch
+            cand = candidates[q]
+            unlaunched = (
+                product_launch[np.maximum(cand, 0)] > search_day[lo : lo + _RANK_BLOCK, None]
+            )
+            score = np.where(unlaunched, -np.inf, score)
         if width > n_shown:
             top = np.argpartition(-score, n_shown - 1, axis=1)[:, :n_shown]
         else:
             top = np.broadcast_to(np.arange(n_shown), (len(q), n_shown))
         order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
-        page[lo : lo + _RANK_BLOCK] = candidates[q[:, None], np.take_along_axis(top, order, axis=1)]
+        top = np.take_along_axis(top, order, axis=1)
+        block = candidates[q[:, None], top]
+        if launch is not None:
+            block = np.where(np.isfinite(np.take_along_axis(score, top, axis=1)), block, -1)
+        page[lo : lo + _RANK_BLOCK] = block
     return page
 
 
@@ -910,6 +999,7 @@ def make_marketplace(
     query_zipf_exponent: float = 1.0,
     zero_result_query_fraction: float = 0.04,
     preference_drift: float = 0.0,
+    new_brand_arrivals: float = 0.0,
 ) -> Marketplace:
     r"""Simulate a wholesale marketplace's catalogue and its search, click and order logs.
 
@@ -960,6 +1050,15 @@ def make_marketplace(
         standardised log wholesale price: some categories rise and others fade, and cheaper
         products gain. True relevance does not drift; ``impressions.click_prob`` includes the
         multiplier, while :meth:`Marketplace.click_probability` gives the day-0 value.
+    new_brand_arrivals : float in [0, 1), default 0.0
+        Share of brands that launch *during* the window (0: none, the default, which leaves every
+        table bit-identical to a simulator without arrivals). ``round(new_brand_arrivals *
+        n_brands)`` brands, drawn at random, get a launch day uniform on ``1..n_days - 1`` and are
+        flagged ``is_new`` (few reviews, rarely searched by name); their products are retrieved
+        as usual but the production ranker shows them only from their launch day on, so a
+        search before it shows other products (and fewer when a query runs out of them). With
+        arrivals, ``brands`` and ``products`` gain a ``launch_day`` column (0 for brands that
+        were there from the start).
 
     Returns
     -------
@@ -1043,6 +1142,9 @@ def make_marketplace(
         ),
         "query_zipf_exponent": _check_float("query_zipf_exponent", query_zipf_exponent, 0.0, 10.0),
         "preference_drift": _check_float("preference_drift", preference_drift, 0.0, 100.0),
+        "new_brand_arrivals": _check_float(
+            "new_brand_arrivals", new_brand_arrivals, 0.0, 1.0 - 1e-12
+        ),
         "zero_result_query_fraction": _check_float(
             "zero_result_query_fraction", zero_result_query_fraction, 0.0, 1.0
         ),
@@ -1094,10 +1196,26 @@ def make_marketplace(
         rng, n_retailers, n_days, start
     )
     brands, b_names, b_category, b_region, b_level, b_quality, b_new = _make_brands(rng, n_brands)
+    b_launch = None
+    if params["new_brand_arrivals"] > 0:
+        if n_days < 2:
+            raise ValueError(
+                "new_brand_arrivals needs n_days >= 2 (brands launch on days 1..n_days - 1), "
+                f"got n_days={n_days}; raise n_days or set new_brand_arrivals=0"
+            )
+        n_arriving = round(params["new_brand_arrivals"] * n_brands)
+        arriving = rng.choice(n_brands, size=n_arriving, replace=False)
+        b_launch = np.zeros(n_brands, np.int64)
+        b_launch[arriving] = rng.integers(1, n_days, n_arriving)
+        b_new = b_new | (b_launch > 0)
+        brands["is_new"] = b_new
+        brands["launch_day"] = b_launch
     b_margin = brands["margin"].to_numpy()
     products, p_brand, p_category, p_type, p_material, p_variant, p_quality = _make_products(
         rng, n_products, b_category, b_level, b_quality, b_new, b_margin
     )
+    if b_launch is not None:
+        products["launch_day"] = b_launch[p_brand]
     queries, q_intent, q_category, q_brand, q_type, q_token = _make_queries(
         rng,
         n_queries,
@@ -1147,7 +1265,10 @@ def make_marketplace(
     )
     n_results = np.minimum(n_cand[s_query], R)
 
-    page = _rank(rng, candidates, base_score, s_query, R, params["ranking_jitter"])
+    launch = None if b_launch is None else (b_launch[p_brand], s_day)
+    page = _rank(rng, candidates, base_score, s_query, R, params["ranking_jitter"], launch)
+    if launch is not None:
+        n_results = (page >= 0).sum(axis=1)
     shown = np.arange(R)[None, :] < n_results[:, None]
     i_search = np.broadcast_to(np.arange(n_searches)[:, None], shown.shape)[shown]
     i_position = np.broadcast_to(np.arange(1, R + 1)[None, :], shown.shape)[shown]

@@ -1,4 +1,4 @@
-"""Diagnostics for the failures of section 8: leakage, training/serving skew, misleading slices."""
+"""Diagnostics for section 8: leakage, skew, misleading slices, the wrong objective, latency."""
 
 from mlref.diagnostics.leakage import (
     LeakageReport,
@@ -9,6 +9,7 @@ from mlref.diagnostics.leakage import (
     make_leaky_click_log,
     single_feature_auc,
 )
+from mlref.diagnostics.mismatch import latency_break_even, ranking_outcomes, traffic_retained
 from mlref.diagnostics.skew import bucketize, parity_check, simpsons_paradox
 
 __all__ = [
@@ -18,8 +19,11 @@ __all__ = [
     "detect_leakage",
     "entity_overlap",
     "features_after_label",
+    "latency_break_even",
     "make_leaky_click_log",
     "parity_check",
+    "ranking_outcomes",
     "simpsons_paradox",
     "single_feature_auc",
+    "traffic_retained",
 ]

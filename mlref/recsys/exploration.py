@@ -85,10 +85,15 @@ class ColdStartResult(NamedTuple):
     ----------
     daily : pandas.DataFrame
         Per simulated day: ``searches``, ``new_impressions`` (of new products),
-        ``new_clicks``, ``clicks``, ``ndcg`` (mean NDCG@n_results on true relevance).
+        ``new_clicks``, ``clicks``, ``ndcg`` (mean NDCG@n_results on true relevance), ``gmv``
+        (expected GMV of the day's pages).
     summary : dict
         Totals: ``new_impression_share``, ``new_clicks``, ``clicks``, ``ndcg``,
-        ``new_relevant_share`` (share of new products' impressions with relevance >= 2).
+        ``new_relevant_share`` (share of new products' impressions with relevance >= 2),
+        ``n_new_products`` (launched in the window), ``orders`` and ``new_orders`` (expected
+        orders of the pages shown, of all / of new products), ``gmv`` and ``new_gmv`` (their
+        expected GMV, dollars),
+        ``searches``.
     """
 
     daily: pd.DataFrame
@@ -120,11 +125,19 @@ def simulate_cold_start(
 ):
     r"""Replay the searches from ``start_day`` on, ranking each query's category by ``policy``.
 
-    New products are those of the brands flagged ``is_new``: their history is erased, as if
-    they launched on ``start_day``. Every search ranks all products of its query's category
+    New products: if the market was built with arrivals (``make_marketplace(...,
+    new_brand_arrivals=...)``, a ``launch_day`` column in ``products``), those launching on or
+    after ``start_day``: each enters the candidates on its launch day with no history, and the
+    log before ``start_day`` is the history of everything launched earlier. Without arrivals,
+    the products of the brands flagged ``is_new``, with their history erased as if they
+    launched on ``start_day``. Every search ranks all launched products of its query's category
     (zero-result queries are skipped), shows the top ``n_results``, draws clicks from the
     simulator's click model :math:`P(C \mid k, r) = k^{-\eta}\alpha_r` on the true relevance,
-    and updates the counts before the next search.
+    and updates the counts before the next search. Orders and GMV are the expected ones of the
+    pages shown: :math:`\sum_k P(E \mid k)\,\alpha_r\,P(\text{order} \mid \text{click})`
+    with the simulator's purchase model
+    (:meth:`~mlref.datasets.Marketplace.purchase_given_click`, which depends on the retailer),
+    free of the noise of the drawn clicks.
 
     Parameters
     ----------
@@ -169,7 +182,12 @@ def simulate_cold_start(
 
     products = market.products
     n_products = len(products)
-    new_product = market.brands["is_new"].to_numpy()[products["brand_id"].to_numpy()]
+    if "launch_day" in products:
+        launch = products["launch_day"].to_numpy()
+        new_product = launch >= start_day
+    else:
+        launch = None
+        new_product = market.brands["is_new"].to_numpy()[products["brand_id"].to_numpy()]
     clicks, exam = _established_rates(market, new_product, start_day)
     old = ~new_product
     global_rate = clicks[old].sum() / max(exam[old].sum(), 1e-12)
@@ -196,6 +214,7 @@ def simulate_cold_start(
     q_cat = market.queries["target_category"]
     sim_rows = np.flatnonzero(searches["day"].to_numpy() >= start_day)
     s_query = searches["query_id"].to_numpy()[sim_rows]
+    s_retailer = searches["retailer_id"].to_numpy()[sim_rows]
     s_day = searches["day"].to_numpy()[sim_rows]
     cat_codes = products["category"].cat.codes.to_numpy()
     by_category = {c: np.flatnonzero(cat_codes == c) for c in np.unique(cat_codes)}
@@ -204,10 +223,17 @@ def simulate_cold_start(
     alpha = market.click_prob_given_relevance
     discount = 1.0 / np.log2(np.arange(2, n_results + 2))
     gains = 2.0 ** np.arange(4) - 1.0
+    # True relevance of every (query, candidate) pair, one matrix per category.
     relevance_cache: dict[int, np.ndarray] = {}
+    for code, cand in by_category.items():
+        qs = np.unique(s_query[q_codes[s_query] == code])
+        if qs.size:
+            matrix = market.true_relevance(qs[:, None], cand[None, :])
+            relevance_cache.update(zip(qs.tolist(), matrix, strict=True))
     u = rng.random((len(sim_rows), n_results))
     explore = rng.random(len(sim_rows)) < epsilon
     rows = []
+    shown_pages = []
     for i, (q, d) in enumerate(zip(s_query, s_day, strict=True)):
         code = q_codes[q]
         if code < 0:
@@ -215,9 +241,12 @@ def simulate_cold_start(
         cand = by_category.get(code)
         if cand is None or cand.size == 0:
             continue
-        if q not in relevance_cache:
-            relevance_cache[q] = market.true_relevance(np.full(cand.size, q), cand)
         rel = relevance_cache[q]
+        if launch is not None:
+            launched = launch[cand] <= d
+            cand, rel = cand[launched], rel[launched]
+            if cand.size == 0:
+                continue
         score = (clicks[cand] + m * prior[cand]) / (exam[cand] + m)
         if policy == "thompson":
             fresh = new_product[cand]
@@ -242,17 +271,31 @@ def simulate_cold_start(
         idcg = gains[ideal] @ discount[: shown.size]
         ndcg = gains[r] @ discount[: shown.size] / idcg if idcg > 0 else 1.0
         is_new = new_product[shown]
+        shown_pages.append((i, shown, propensity[: shown.size] * alpha[r]))
         rows.append((d, int(is_new.sum()), int(clicked[is_new].sum()), int(clicked.sum()), ndcg,
                      int((is_new & (r >= 2)).sum())))  # fmt: skip
     log = pd.DataFrame(
         rows, columns=["day", "new_impressions", "new_clicks", "clicks", "ndcg", "new_relevant"]
     )
+    sizes = np.array([page[1].size for page in shown_pages], dtype=np.int64)
+    search_of = np.repeat(np.array([page[0] for page in shown_pages], dtype=np.int64), sizes)
+    row_of = np.repeat(np.arange(len(shown_pages)), sizes)
+    product_of = np.concatenate([page[1] for page in shown_pages]) if shown_pages else sizes
+    click_of = np.concatenate([page[2] for page in shown_pages]) if shown_pages else sizes * 0.0
+    order_prob, order_gmv = market.purchase_given_click(
+        s_query[search_of], s_retailer[search_of], product_of
+    )
+    new_shown = new_product[product_of]
+    expected_orders, expected_gmv = click_of * order_prob, click_of * order_gmv
+    log["orders"] = np.bincount(row_of, expected_orders, minlength=len(log))
+    log["gmv"] = np.bincount(row_of, expected_gmv, minlength=len(log))
     daily = log.groupby("day").agg(
         searches=("ndcg", "size"),
         new_impressions=("new_impressions", "sum"),
         new_clicks=("new_clicks", "sum"),
         clicks=("clicks", "sum"),
         ndcg=("ndcg", "mean"),
+        gmv=("gmv", "sum"),
     )
     n_new = log["new_impressions"].sum()
     summary = {
@@ -261,5 +304,11 @@ def simulate_cold_start(
         "clicks": int(log["clicks"].sum()),
         "ndcg": float(log["ndcg"].mean()),
         "new_relevant_share": float(log["new_relevant"].sum() / max(n_new, 1)),
+        "n_new_products": int(new_product.sum()),
+        "orders": float(expected_orders.sum()),
+        "new_orders": float(expected_orders[new_shown].sum()),
+        "gmv": float(expected_gmv.sum()),
+        "new_gmv": float(expected_gmv[new_shown].sum()),
+        "searches": len(log),
     }
     return ColdStartResult(daily, summary)
