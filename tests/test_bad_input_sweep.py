@@ -354,7 +354,7 @@ def _specs() -> dict[str, Any]:
     s["datasets.get_data_home"] = Func({})
     s["datasets.make_marketplace"] = Func(
         {"random_state": 0, "n_retailers": 20, "n_brands": 5, "n_products": 40, "n_queries": 10,
-         "n_searches": 20, "preference_drift": 0.5}
+         "n_searches": 20, "preference_drift": 0.5, "new_brand_arrivals": 0.4}
     )  # fmt: skip
     s["datasets.per_user_time_split"] = Func(
         {"user": np.repeat([1, 2, 3], 4), "timestamp": np.arange(N), "test_fraction": 0.25}
