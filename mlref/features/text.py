@@ -60,11 +60,10 @@ __all__ = [
 _WORD = re.compile(r"[^\W_]+")
 # Block size of the pre-selection in the top-k functions; queries scored per sparse product in
 # BM25.search_batch; a query whose terms' postings exceed n_docs / _DENSE_FRACTION is scored into
-# a dense row instead, in chunks of about _DENSE_CELLS cells (bounds the intermediate memory).
+# a dense row instead.
 _BLOCK = 64
 _QUERY_CHUNK = 128
 _DENSE_FRACTION = 4
-_DENSE_CELLS = 4_000_000
 
 
 def _check_ngram_range(ngram_range) -> tuple[int, int]:
@@ -549,7 +548,12 @@ class BM25(BaseEstimator):
         return indices[0], scores[0]
 
     def search_batch(self, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`search` for many queries at once: one sparse product, then a top-k per row.
+        """:meth:`search` for many queries at once.
+
+        Queries of rare terms (few postings) go through one sparse product per chunk of
+        queries and a top-k over the documents they match. A query whose terms' postings
+        cover a large part of the corpus gets a dense score row instead, the count-weighted
+        sum of its terms' rows of ``weights_``, then a top-k by block maxima.
 
         Returns
         -------
@@ -561,38 +565,20 @@ class BM25(BaseEstimator):
         n_queries, n_docs = query_matrix.shape[0], self.n_docs_
         indices = np.empty((n_queries, min(k, n_docs)), dtype=np.int64)
         scores = np.empty((n_queries, min(k, n_docs)))
-        # Queries whose terms match a large part of the corpus are accumulated into dense rows:
-        # cheaper than a sparse product whose rows are nearly full anyway.
         postings = query_matrix.astype(bool) @ self.doc_freq_
-        dense = np.flatnonzero(postings > n_docs / _DENSE_FRACTION)
         sparse = np.flatnonzero(postings <= n_docs / _DENSE_FRACTION)
         for start in range(0, sparse.size, _QUERY_CHUNK):
             part = sparse[start : start + _QUERY_CHUNK]
             found = top_k_sparse_rows(query_matrix[part] @ self.weights_, k)
             indices[part], scores[part] = found
-        chunk = max(1, _DENSE_CELLS // n_docs)
-        for start in range(0, dense.size, chunk):
-            part = dense[start : start + chunk]
-            found = top_k_rows(self._dense_scores(query_matrix[part]), k)
-            indices[part], scores[part] = found
+        indptr, terms, counts = query_matrix.indptr, query_matrix.indices, query_matrix.data
+        for row in np.flatnonzero(postings > n_docs / _DENSE_FRACTION):
+            span = slice(indptr[row], indptr[row + 1])
+            # one pass over the postings of the query's terms, accumulated into a dense row
+            row_scores = counts[span] @ self.weights_[terms[span]]
+            found = top_k_rows(row_scores[None, :], k)
+            indices[row], scores[row] = found[0][0], found[1][0]
         return indices, scores
-
-    def _dense_scores(self, query_matrix: sp.csr_matrix) -> np.ndarray:
-        """Dense (n_queries, n_docs) scores: every posting of every query term, accumulated
-        with one bincount."""
-        n_queries, n_docs = query_matrix.shape[0], self.n_docs_
-        query_rows = np.repeat(np.arange(n_queries), np.diff(query_matrix.indptr))
-        terms = query_matrix.indices
-        starts = self.weights_.indptr[terms]
-        lengths = self.weights_.indptr[terms + 1] - starts
-        positions = np.arange(lengths.sum()) + np.repeat(
-            starts - (np.cumsum(lengths) - lengths), lengths
-        )
-        cells = np.repeat(query_rows * n_docs, lengths) + self.weights_.indices[positions]
-        weights = self.weights_.data[positions] * np.repeat(query_matrix.data, lengths)
-        return np.bincount(cells, weights=weights, minlength=n_queries * n_docs).reshape(
-            n_queries, n_docs
-        )
 
 
 class Tfidf(BaseEstimator):
