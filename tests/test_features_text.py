@@ -287,7 +287,7 @@ def zipf_corpus(n_docs, n_terms, n_queries, seed):
         list(rng.choice(n_terms, size=rng.integers(1, 6), p=p).astype(str))
         for _ in range(n_queries)
     ]
-    return docs, queries + [["0", "0", "1"], ["never-seen"], [], ["0", "never-seen"]]
+    return docs, [*queries, ["0", "0", "1"], ["never-seen"], [], ["0", "never-seen"]]
 
 
 def bm25_by_formula(docs, query, k1, b, idf):
@@ -373,8 +373,11 @@ def test_top_k_of_sparse_rows_matches_a_full_stable_sort(case, block):
     text._BLOCK = block  # small blocks exercise the pre-selection on small matrices
     try:
         indices, values = top_k_sparse_rows(matrix, k)
+        one_row = [text._top_k_of_row(row, k) for row in dense]
     finally:
         text._BLOCK = original
+    np.testing.assert_array_equal([i for i, _ in one_row], expected)
+    np.testing.assert_array_equal([v for _, v in one_row], values)
     np.testing.assert_array_equal(indices, expected)
     np.testing.assert_array_equal(values, np.take_along_axis(dense, expected, axis=1))
     dense_indices, dense_values = top_k_rows(dense, k)

@@ -278,6 +278,22 @@ def _top_k_rows_by_partition(scores: np.ndarray, k: int) -> tuple[np.ndarray, np
     return np.take_along_axis(columns, order, axis=1), np.take_along_axis(values, order, axis=1)
 
 
+def _top_k_of_row(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_k_rows` of a single 1-D row."""
+    k = min(k, len(scores))
+    n_blocks = len(scores) // _BLOCK
+    if n_blocks > k:
+        # the k-th largest block maximum is a lower bound on the k-th largest score
+        block_max = scores[: n_blocks * _BLOCK].reshape(n_blocks, _BLOCK).max(axis=1)
+        threshold = np.partition(block_max, n_blocks - k)[n_blocks - k]
+        candidates = np.flatnonzero(scores >= threshold)
+    else:
+        candidates = np.arange(len(scores))
+    # candidates ascend and the sort is stable: ties keep the lower index
+    top = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
+    return top, scores[top]
+
+
 def _rank_within_rows(row_of_entry: np.ndarray, n_rows: int) -> np.ndarray:
     """Position of each entry among the entries of its row (entries grouped by row)."""
     counts = np.bincount(row_of_entry, minlength=n_rows)
@@ -544,8 +560,15 @@ class BM25(BaseEstimator):
         doc_indices, scores : ndarray of shape (min(k, n_docs),)
             Sorted by score descending, ties by lower document index.
         """
-        indices, scores = self.search_batch([query], k)
-        return indices[0], scores[0]
+        k = check_positive_int(k, "k")
+        self._check_fitted()
+        terms, counts = np.unique(self._term_ids(query, "query"), return_counts=True)
+        return self._search_dense(terms, counts.astype(np.float64), k)
+
+    def _search_dense(self, terms, counts, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` of one query from its dense score row: the count-weighted sum of its terms'
+        rows of ``weights_``, one pass over their postings."""
+        return _top_k_of_row(counts @ self.weights_[terms], k)
 
     def search_batch(self, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`search` for many queries at once.
@@ -574,10 +597,7 @@ class BM25(BaseEstimator):
         indptr, terms, counts = query_matrix.indptr, query_matrix.indices, query_matrix.data
         for row in np.flatnonzero(postings > n_docs / _DENSE_FRACTION):
             span = slice(indptr[row], indptr[row + 1])
-            # one pass over the postings of the query's terms, accumulated into a dense row
-            row_scores = counts[span] @ self.weights_[terms[span]]
-            found = top_k_rows(row_scores[None, :], k)
-            indices[row], scores[row] = found[0][0], found[1][0]
+            indices[row], scores[row] = self._search_dense(terms[span], counts[span], k)
         return indices, scores
 
 
