@@ -74,13 +74,14 @@ class _Blocks(NamedTuple):
     """Tie blocks of one query-wise ranking, ordered by query then by decreasing key.
 
     ``start`` counts the rows of the same query ranked strictly above the block, so the block
-    occupies the 1-based ranks ``start + 1 .. start + size``; ``sums[j]`` is the per-block sum of
-    the j-th row value passed to :func:`_tie_blocks`.
+    occupies the 1-based ranks ``start + 1 .. start + size``; ``key`` is the key its rows share
+    and ``sums[j]`` the per-block sum of the j-th row value passed to :func:`_tie_blocks`.
     """
 
     query: np.ndarray
     start: np.ndarray
     size: np.ndarray
+    key: np.ndarray
     sums: list[np.ndarray]
 
 
@@ -247,6 +248,7 @@ def _tie_blocks(
         counts = np.bincount(cell, minlength=n_cells)
         block_cell = np.flatnonzero(counts)
         block_query, size = block_cell // n_levels, counts[block_cell]
+        block_key = key.max() - block_cell % n_levels
         sums = [np.bincount(cell, weights=v, minlength=n_cells)[block_cell] for v in values]
     else:
         region = None if k is None else _top_k_region(rows, key, k)
@@ -259,6 +261,7 @@ def _tie_blocks(
         query, key = query[order], key[order]
         starts = np.flatnonzero(np.r_[True, (query[1:] != query[:-1]) | (key[1:] != key[:-1])])
         block_query, size = query[starts], np.diff(np.append(starts, len(key)))
+        block_key = key[starts]
         if len(starts) == len(key):  # no ties: every row is its own block
             sums = [v[order] for v in values]
         else:
@@ -267,7 +270,7 @@ def _tie_blocks(
     rows_before_block = np.cumsum(size) - size
     rows_before_query = np.cumsum(query_size) - query_size
     start = rows_before_block - rows_before_query[block_query]
-    return _Blocks(block_query, start, size, sums)
+    return _Blocks(block_query, start, size, block_key, sums)
 
 
 def _order_by_query_then_descending_key(
@@ -309,6 +312,19 @@ def _per_query_dcg(rows: _Rows, key: np.ndarray, gains: np.ndarray, k: int) -> n
     mean_discount = _sum_over_ranks(_rank_table(_discount, k, rows), blocks) / blocks.size
     n_queries = len(rows.query_ids)
     return np.bincount(blocks.query, weights=blocks.sums[0] * mean_discount, minlength=n_queries)
+
+
+def _per_query_ideal_dcg(rows: _Rows, gain: str, k: int) -> np.ndarray:
+    """IDCG: the DCG of each query's labels in decreasing order.
+
+    Tied labels have equal gains, so a block adds its label's gain times the sum of its
+    discounts; no per-row gain is summed.
+    """
+    blocks = _tie_blocks(rows, rows.relevance, [], k)
+    discount_sum = _sum_over_ranks(_rank_table(_discount, k, rows), blocks)
+    n_queries = len(rows.query_ids)
+    block_gain = _gains(blocks.key, gain)
+    return np.bincount(blocks.query, weights=block_gain * discount_sum, minlength=n_queries)
 
 
 def _expected_hits(rows: _Rows, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -470,7 +486,7 @@ def ndcg_at_k(
     rows = _check_rows(y_true, y_score, group)
     gains = _gains(rows.relevance, gain)
     dcg = _per_query_dcg(rows, rows.score, gains, k)
-    ideal = _per_query_dcg(rows, rows.relevance, gains, k)
+    ideal = _per_query_ideal_dcg(rows, gain, k)
     empty = ideal == 0
     ndcg = dcg / np.where(empty, 1.0, ideal)
     return _finish(ndcg, empty, empty_query, per_query, rows, f"ndcg@{k}")
