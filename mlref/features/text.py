@@ -253,8 +253,11 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if n_blocks <= k:
         return _top_k_rows_by_partition(scores, k)
     # The k-th largest of the block maxima is a lower bound on the k-th largest score (k
-    # distinct entries reach it), so only the entries above it need sorting.
-    block_max = scores[:, : n_blocks * _BLOCK].reshape(n_rows, n_blocks, _BLOCK).max(axis=2)
+    # distinct entries reach it), so only the entries above it need sorting. Any partition of
+    # the columns works; block j holds columns j, j + n_blocks, ..., so that NumPy takes the
+    # maxima in one vectorised pass over contiguous rows.
+    head = scores[:, : n_blocks * _BLOCK].reshape(n_rows, _BLOCK, n_blocks)
+    block_max = head.max(axis=1)
     threshold = np.partition(block_max, n_blocks - k, axis=1)[:, n_blocks - k]
     rows, cols = np.nonzero(scores >= threshold[:, None])
     values = scores[rows, cols]
@@ -283,8 +286,8 @@ def _top_k_of_row(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(k, len(scores))
     n_blocks = len(scores) // _BLOCK
     if n_blocks > k:
-        # the k-th largest block maximum is a lower bound on the k-th largest score
-        block_max = scores[: n_blocks * _BLOCK].reshape(n_blocks, _BLOCK).max(axis=1)
+        # as in top_k_rows: block j holds entries j, j + n_blocks, ...
+        block_max = scores[: n_blocks * _BLOCK].reshape(_BLOCK, n_blocks).max(axis=0)
         threshold = np.partition(block_max, n_blocks - k)[n_blocks - k]
         candidates = np.flatnonzero(scores >= threshold)
     else:
