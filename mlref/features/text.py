@@ -14,9 +14,9 @@ BM25 scores a document :math:`d` for a query :math:`q` as
 
 with :math:`k_1 = 1.5` (term-frequency saturation) and :math:`b = 0.75` (length normalisation).
 :class:`BM25` precomputes the summand of every (term, document) pair once, at ``fit``, in a
-sparse term–document matrix; a query's scores are then the sum of its terms' rows, and a batch
-of queries is one sparse matrix product followed by a top-k per row that only looks at the
-documents sharing a term with the query.
+sparse term–document matrix; a query's scores are then the sum of its terms' rows (one pass
+over their postings into a dense row), and a batch of rare-term queries is one sparse product
+followed by a top-k over the documents sharing a term with the query.
 
 Also here: :class:`Tfidf` (equal to scikit-learn's ``TfidfVectorizer`` with this tokenizer) and
 :func:`tfidf_cosine`, :func:`edit_distance` (Levenshtein) and :func:`exact_match` features.
