@@ -274,6 +274,72 @@ def test_dense_and_sparse_query_paths_agree(case, k):
     assert_close(found[1e-9][1], found[1e9][1])
 
 
+def zipf_corpus(n_docs, n_terms, n_queries, seed):
+    """Documents and queries drawn from one Zipf law, so the most frequent terms match most
+    documents (the dense path of search_batch) and the rare ones a few (the sparse path)."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_terms + 1)
+    p /= p.sum()
+    docs = [
+        list(rng.choice(n_terms, size=rng.integers(0, 30), p=p).astype(str)) for _ in range(n_docs)
+    ]
+    queries = [
+        list(rng.choice(n_terms, size=rng.integers(1, 6), p=p).astype(str))
+        for _ in range(n_queries)
+    ]
+    return docs, [*queries, ["0", "0", "1"], ["never-seen"], [], ["0", "never-seen"]]
+
+
+def bm25_by_formula(docs, query, k1, b, idf):
+    """Every document's BM25 written straight from the formula, one term at a time."""
+    n_docs = len(docs)
+    lengths = np.array([len(d) for d in docs], dtype=float)
+    scores = np.zeros(n_docs)
+    for term in query:
+        tf = np.array([d.count(term) for d in docs], dtype=float)
+        df = (tf > 0).sum()
+        if df == 0:
+            continue
+        odds = (n_docs - df + 0.5) / (df + 0.5)
+        weight = np.log(odds) if idf == "source" else np.log1p(odds)
+        numerator = (k1 + 1) if idf == "source" else 1.0
+        scores += weight * tf * numerator / (tf + k1 * (1 - b + b * lengths / lengths.mean()))
+    return scores
+
+
+@pytest.mark.parametrize("idf", ["source", "lucene"])
+@pytest.mark.parametrize("k", [1, 10, 700])
+def test_search_batch_on_zipf_queries_equals_the_formula_and_the_references(idf, k):
+    """Both paths of search_batch (dense rows for queries with frequent terms, a sparse
+    product for rare ones) against the formula to 1e-12, a stable sort of score() for the
+    documents, and rank_bm25 (source IDF) or float64 bm25s (Lucene) for the scores."""
+    docs, queries = zipf_corpus(600, 400, 40, seed=k)
+    bm25 = BM25(idf=idf).fit(docs)
+    postings = np.array([bm25.doc_freq_[bm25._term_ids(q, "q")].sum() for q in queries])
+    dense = postings > bm25.n_docs_ / text._DENSE_FRACTION
+    assert dense.any() and (~dense).any()
+    indices, scores = bm25.search_batch(queries, k)
+    if idf == "source":
+        reference = BM25OkapiNoFloor(docs, k1=1.5, b=0.75)
+    else:
+        reference = bm25s.BM25(method="lucene", k1=1.5, b=0.75, dtype="float64")
+        reference.index(docs, show_progress=False)
+    for row, query in enumerate(queries):
+        formula = bm25_by_formula(docs, query, 1.5, 0.75, idf)
+        np.testing.assert_allclose(scores[row], formula[indices[row]], rtol=1e-12, atol=1e-12)
+        expected_idx, _ = reference_top_k(bm25.score(query), k)
+        np.testing.assert_array_equal(indices[row], expected_idx)
+        single_idx, single_scores = bm25.search(query, k)
+        np.testing.assert_array_equal(single_idx, indices[row])
+        np.testing.assert_array_equal(single_scores, scores[row])
+        theirs = (
+            reference.get_scores(query)
+            if idf == "source" or query
+            else np.zeros(len(docs))  # bm25s refuses an empty query
+        )
+        np.testing.assert_allclose(scores[row], theirs[indices[row]], rtol=1e-12, atol=1e-12)
+
+
 def test_search_breaks_ties_by_lower_document_index():
     docs = [["a"], ["b"], ["a"], ["a"], ["c"]]
     indices, scores = BM25(idf="lucene").fit(docs).search("a", k=4)
@@ -307,8 +373,11 @@ def test_top_k_of_sparse_rows_matches_a_full_stable_sort(case, block):
     text._BLOCK = block  # small blocks exercise the pre-selection on small matrices
     try:
         indices, values = top_k_sparse_rows(matrix, k)
+        one_row = [text._top_k_of_row(row, k) for row in dense]
     finally:
         text._BLOCK = original
+    np.testing.assert_array_equal([i for i, _ in one_row], expected)
+    np.testing.assert_array_equal([v for _, v in one_row], values)
     np.testing.assert_array_equal(indices, expected)
     np.testing.assert_array_equal(values, np.take_along_axis(dense, expected, axis=1))
     dense_indices, dense_values = top_k_rows(dense, k)

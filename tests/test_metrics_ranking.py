@@ -190,6 +190,44 @@ def test_ndcg_large_input_matches_sklearn_dense_matrix():
     assert got == pytest.approx(ndcg_score(2.0**labels - 1, scores, k=10), abs=1e-12)
 
 
+@pytest.mark.parametrize("ties", ["untied", "rounded"])
+@pytest.mark.parametrize("grades", ["whole", "halves"])
+def test_ndcg_shuffled_sparse_ids_matches_sklearn_dense_matrix(ties, grades):
+    """The flat layout with shuffled rows and sparse ids against ndcg_score on the matrix:
+    untied float scores (one sort of the top-k region, every block a single row) and rounded
+    ones (tie blocks); whole grades (a query x grade table for the ideal DCG) and half grades
+    (the ideal DCG through the sort path too)."""
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 5, (400, 30)) / (2 if grades == "halves" else 1)
+    scores = labels + rng.normal(scale=2, size=labels.shape)
+    if ties == "rounded":
+        scores = np.round(scores)
+    group = np.repeat(rng.choice(10**6, 400, replace=False), 30)
+    order = rng.permutation(labels.size)
+    for k in (1, 10, 30):
+        got = ndcg_at_k(
+            labels.ravel()[order], scores.ravel()[order], k, group[order], gain="linear"
+        )
+        assert got == pytest.approx(ndcg_score(labels, scores, k=k), abs=1e-12)
+
+
+def test_more_queries_than_a_16_bit_code_gives_the_same_values():
+    """Above 65,536 queries the sort by query code can no longer use 16-bit codes; the values
+    equal those computed on each half of the queries separately."""
+    rng = np.random.default_rng(2)
+    n_queries = 70_000
+    group = np.repeat(np.arange(n_queries), 3)
+    y_true = rng.integers(0, 3, group.size)
+    y_score = np.round(rng.normal(size=group.size), 1)
+    whole = ndcg_at_k(y_true, y_score, 2, group, per_query=True).to_numpy()
+    half = group < n_queries // 2
+    parts = [
+        ndcg_at_k(y_true[m], y_score[m], 2, group[m], per_query=True).to_numpy()
+        for m in (half, ~half)
+    ]
+    np.testing.assert_allclose(whole, np.concatenate(parts), rtol=1e-12, atol=1e-15)
+
+
 # ----------------------------------------------------------------------------------------------
 # Exact tie averaging: brute force over every order of tied documents
 

@@ -14,9 +14,9 @@ BM25 scores a document :math:`d` for a query :math:`q` as
 
 with :math:`k_1 = 1.5` (term-frequency saturation) and :math:`b = 0.75` (length normalisation).
 :class:`BM25` precomputes the summand of every (term, document) pair once, at ``fit``, in a
-sparse term–document matrix; a query's scores are then the sum of its terms' rows, and a batch
-of queries is one sparse matrix product followed by a top-k per row that only looks at the
-documents sharing a term with the query.
+sparse term–document matrix; a query's scores are then the sum of its terms' rows (one pass
+over their postings into a dense row), and a batch of rare-term queries is one sparse product
+followed by a top-k over the documents sharing a term with the query.
 
 Also here: :class:`Tfidf` (equal to scikit-learn's ``TfidfVectorizer`` with this tokenizer) and
 :func:`tfidf_cosine`, :func:`edit_distance` (Levenshtein) and :func:`exact_match` features.
@@ -60,11 +60,10 @@ __all__ = [
 _WORD = re.compile(r"[^\W_]+")
 # Block size of the pre-selection in the top-k functions; queries scored per sparse product in
 # BM25.search_batch; a query whose terms' postings exceed n_docs / _DENSE_FRACTION is scored into
-# a dense row instead, in chunks of about _DENSE_CELLS cells (bounds the intermediate memory).
+# a dense row instead.
 _BLOCK = 64
 _QUERY_CHUNK = 128
 _DENSE_FRACTION = 4
-_DENSE_CELLS = 4_000_000
 
 
 def _check_ngram_range(ngram_range) -> tuple[int, int]:
@@ -254,8 +253,11 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if n_blocks <= k:
         return _top_k_rows_by_partition(scores, k)
     # The k-th largest of the block maxima is a lower bound on the k-th largest score (k
-    # distinct entries reach it), so only the entries above it need sorting.
-    block_max = scores[:, : n_blocks * _BLOCK].reshape(n_rows, n_blocks, _BLOCK).max(axis=2)
+    # distinct entries reach it), so only the entries above it need sorting. Any partition of
+    # the columns works; block j holds columns j, j + n_blocks, ..., so that NumPy takes the
+    # maxima in one vectorised pass over contiguous rows.
+    head = scores[:, : n_blocks * _BLOCK].reshape(n_rows, _BLOCK, n_blocks)
+    block_max = head.max(axis=1)
     threshold = np.partition(block_max, n_blocks - k, axis=1)[:, n_blocks - k]
     rows, cols = np.nonzero(scores >= threshold[:, None])
     values = scores[rows, cols]
@@ -277,6 +279,22 @@ def _top_k_rows_by_partition(scores: np.ndarray, k: int) -> tuple[np.ndarray, np
     values = np.take_along_axis(scores, columns, axis=1)
     order = np.argsort(-values, axis=1, kind="stable")
     return np.take_along_axis(columns, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def _top_k_of_row(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_k_rows` of a single 1-D row."""
+    k = min(k, len(scores))
+    n_blocks = len(scores) // _BLOCK
+    if n_blocks > k:
+        # as in top_k_rows: block j holds entries j, j + n_blocks, ...
+        block_max = scores[: n_blocks * _BLOCK].reshape(_BLOCK, n_blocks).max(axis=0)
+        threshold = np.partition(block_max, n_blocks - k)[n_blocks - k]
+        candidates = np.flatnonzero(scores >= threshold)
+    else:
+        candidates = np.arange(len(scores))
+    # candidates ascend and the sort is stable: ties keep the lower index
+    top = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
+    return top, scores[top]
 
 
 def _rank_within_rows(row_of_entry: np.ndarray, n_rows: int) -> np.ndarray:
@@ -545,11 +563,23 @@ class BM25(BaseEstimator):
         doc_indices, scores : ndarray of shape (min(k, n_docs),)
             Sorted by score descending, ties by lower document index.
         """
-        indices, scores = self.search_batch([query], k)
-        return indices[0], scores[0]
+        k = check_positive_int(k, "k")
+        self._check_fitted()
+        terms, counts = np.unique(self._term_ids(query, "query"), return_counts=True)
+        return self._search_dense(terms, counts.astype(np.float64), k)
+
+    def _search_dense(self, terms, counts, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` of one query from its dense score row: the count-weighted sum of its terms'
+        rows of ``weights_``, one pass over their postings."""
+        return _top_k_of_row(counts @ self.weights_[terms], k)
 
     def search_batch(self, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`search` for many queries at once: one sparse product, then a top-k per row.
+        """:meth:`search` for many queries at once.
+
+        Queries of rare terms (few postings) go through one sparse product per chunk of
+        queries and a top-k over the documents they match. A query whose terms' postings
+        cover a large part of the corpus gets a dense score row instead, the count-weighted
+        sum of its terms' rows of ``weights_``, then a top-k by block maxima.
 
         Returns
         -------
@@ -561,38 +591,17 @@ class BM25(BaseEstimator):
         n_queries, n_docs = query_matrix.shape[0], self.n_docs_
         indices = np.empty((n_queries, min(k, n_docs)), dtype=np.int64)
         scores = np.empty((n_queries, min(k, n_docs)))
-        # Queries whose terms match a large part of the corpus are accumulated into dense rows:
-        # cheaper than a sparse product whose rows are nearly full anyway.
         postings = query_matrix.astype(bool) @ self.doc_freq_
-        dense = np.flatnonzero(postings > n_docs / _DENSE_FRACTION)
         sparse = np.flatnonzero(postings <= n_docs / _DENSE_FRACTION)
         for start in range(0, sparse.size, _QUERY_CHUNK):
             part = sparse[start : start + _QUERY_CHUNK]
             found = top_k_sparse_rows(query_matrix[part] @ self.weights_, k)
             indices[part], scores[part] = found
-        chunk = max(1, _DENSE_CELLS // n_docs)
-        for start in range(0, dense.size, chunk):
-            part = dense[start : start + chunk]
-            found = top_k_rows(self._dense_scores(query_matrix[part]), k)
-            indices[part], scores[part] = found
+        indptr, terms, counts = query_matrix.indptr, query_matrix.indices, query_matrix.data
+        for row in np.flatnonzero(postings > n_docs / _DENSE_FRACTION):
+            span = slice(indptr[row], indptr[row + 1])
+            indices[row], scores[row] = self._search_dense(terms[span], counts[span], k)
         return indices, scores
-
-    def _dense_scores(self, query_matrix: sp.csr_matrix) -> np.ndarray:
-        """Dense (n_queries, n_docs) scores: every posting of every query term, accumulated
-        with one bincount."""
-        n_queries, n_docs = query_matrix.shape[0], self.n_docs_
-        query_rows = np.repeat(np.arange(n_queries), np.diff(query_matrix.indptr))
-        terms = query_matrix.indices
-        starts = self.weights_.indptr[terms]
-        lengths = self.weights_.indptr[terms + 1] - starts
-        positions = np.arange(lengths.sum()) + np.repeat(
-            starts - (np.cumsum(lengths) - lengths), lengths
-        )
-        cells = np.repeat(query_rows * n_docs, lengths) + self.weights_.indices[positions]
-        weights = self.weights_.data[positions] * np.repeat(query_matrix.data, lengths)
-        return np.bincount(cells, weights=weights, minlength=n_queries * n_docs).reshape(
-            n_queries, n_docs
-        )
 
 
 class Tfidf(BaseEstimator):

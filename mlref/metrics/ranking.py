@@ -50,14 +50,12 @@ __all__ = [
 
 _GAINS = ("exponential", "linear")
 
-# Tie blocks are counted in a dense (query x distinct value) table when it has at most this many
-# cells per row (and at most _DENSE_CELLS_MAX), and found by sorting otherwise (many distinct
-# scores, e.g. raw model outputs): a table cell costs a few ns, sorting a row ~100 ns.
+# Whole-number keys spanning fewer values than this (grades, small integer scores) are counted in
+# a dense (query x level) table when it has at most _DENSE_CELLS_PER_ROW cells per row (and at
+# most _DENSE_CELLS_MAX); other keys are sorted.
+_FEW_WHOLE_LEVELS = 32
 _DENSE_CELLS_PER_ROW = 16
 _DENSE_CELLS_MAX = 2**23
-# Whole-number keys spanning fewer values than this (grades, small integer scores) are used as
-# levels directly; others are hashed.
-_FEW_WHOLE_LEVELS = 32
 # Equal-width score bins per query used to drop rows that cannot reach the top k (_top_k_region).
 _REGION_BINS = 32
 
@@ -76,13 +74,14 @@ class _Blocks(NamedTuple):
     """Tie blocks of one query-wise ranking, ordered by query then by decreasing key.
 
     ``start`` counts the rows of the same query ranked strictly above the block, so the block
-    occupies the 1-based ranks ``start + 1 .. start + size``; ``sums[j]`` is the per-block sum of
-    the j-th row value passed to :func:`_tie_blocks`.
+    occupies the 1-based ranks ``start + 1 .. start + size``; ``key`` is the key its rows share
+    and ``sums[j]`` the per-block sum of the j-th row value passed to :func:`_tie_blocks`.
     """
 
     query: np.ndarray
     start: np.ndarray
     size: np.ndarray
+    key: np.ndarray
     sums: list[np.ndarray]
 
 
@@ -102,10 +101,13 @@ def _encode_groups(group, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray
         offset = (ids - low).astype(np.int64, copy=False)
         present = np.zeros(int(offset.max()) + 1, dtype=bool)
         present[offset] = True
-        query_ids = np.flatnonzero(present).astype(ids.dtype) + low
-        if present.all():
+        present_offsets = np.flatnonzero(present)
+        query_ids = present_offsets.astype(ids.dtype) + low
+        if len(present_offsets) == len(present):
             return offset, query_ids
-        return (np.cumsum(present) - 1)[offset], query_ids
+        code_of_offset = np.empty(len(present), dtype=np.int64)  # only present cells are read
+        code_of_offset[present_offsets] = np.arange(len(present_offsets))
+        return code_of_offset[offset], query_ids
     try:
         codes, uniques = pd.factorize(ids, sort=True)
     except TypeError:
@@ -191,16 +193,9 @@ def _few_whole_levels(key: np.ndarray) -> tuple[np.ndarray, int] | None:
     ):
         whole = key.astype(np.int64)
         if (whole == key).all():
-            return int(high) - whole, int(high - low) + 1
+            np.subtract(int(high), whole, out=whole)
+            return whole, int(high - low) + 1
     return None
-
-
-def _hashed_levels(key: np.ndarray) -> tuple[np.ndarray, int]:
-    """Level of each key among the distinct keys (0 for the largest) and the level count."""
-    level_of_row, distinct = pd.factorize(key)
-    descending_level = np.empty(len(distinct), dtype=np.int64)
-    descending_level[np.argsort(-distinct)] = np.arange(len(distinct))
-    return descending_level[level_of_row], len(distinct)
 
 
 def _top_k_region(rows: _Rows, key: np.ndarray, k: int) -> np.ndarray | None:
@@ -224,7 +219,8 @@ def _top_k_region(rows: _Rows, key: np.ndarray, k: int) -> np.ndarray | None:
     bin_of_row = high - key
     bin_of_row *= scale
     np.minimum(bin_of_row, _REGION_BINS - 1, out=bin_of_row)
-    cell = rows.query * _REGION_BINS + bin_of_row.astype(np.int64)
+    cell = rows.query * _REGION_BINS
+    cell += bin_of_row.astype(np.int32)
     counts = np.bincount(cell, minlength=n_queries * _REGION_BINS)
     rows_through_bin = np.cumsum(counts.reshape(n_queries, _REGION_BINS), axis=1)
     last_bin = np.argmax(rows_through_bin >= np.minimum(rows.query_size, k)[:, None], axis=1)
@@ -243,36 +239,51 @@ def _tie_blocks(
     """
     query, query_size = rows.query, rows.query_size
     levels = _few_whole_levels(key)
-    if levels is None:
+    n_cells = None if levels is None else len(query_size) * levels[1]
+    if n_cells is not None and n_cells <= min(_DENSE_CELLS_PER_ROW * len(key), _DENSE_CELLS_MAX):
+        # few distinct whole-number keys (grades): count each (query, level) cell in a table
+        level, n_levels = levels
+        cell = query * n_levels
+        cell += level
+        counts = np.bincount(cell, minlength=n_cells)
+        block_cell = np.flatnonzero(counts)
+        block_query, size = block_cell // n_levels, counts[block_cell]
+        block_key = key.max() - block_cell % n_levels
+        sums = [np.bincount(cell, weights=v, minlength=n_cells)[block_cell] for v in values]
+    else:
         region = None if k is None else _top_k_region(rows, key, k)
         if region is not None:
             query, key = query[region], key[region]
             values = [v[region] for v in values]
             query_size = np.bincount(query, minlength=len(query_size))
-        levels = _hashed_levels(key)
+        # one sort by (query, decreasing key); a block starts where either changes
+        order = _order_by_query_then_descending_key(query, key, len(query_size))
+        query, key = query[order], key[order]
+        starts = np.flatnonzero(np.r_[True, (query[1:] != query[:-1]) | (key[1:] != key[:-1])])
+        block_query, size = query[starts], np.diff(np.append(starts, len(key)))
+        block_key = key[starts]
+        if len(starts) == len(key):  # no ties: every row is its own block
+            sums = [v[order] for v in values]
+        else:
+            sums = [np.add.reduceat(v[order], starts) for v in values]
 
-    n_rows = len(key)
-    level, n_levels = levels
-    cell = query * n_levels + level
-    n_cells = len(query_size) * n_levels
-    if n_cells <= min(_DENSE_CELLS_PER_ROW * n_rows, _DENSE_CELLS_MAX):
-        counts = np.bincount(cell, minlength=n_cells)
-        block_cell = np.flatnonzero(counts > 0)
-        size = counts[block_cell]
-        sums = [np.bincount(cell, weights=v, minlength=n_cells)[block_cell] for v in values]
-    else:
-        order = np.argsort(cell)
-        sorted_cell = cell[order]
-        first = np.flatnonzero(np.concatenate(([True], sorted_cell[1:] != sorted_cell[:-1])))
-        block_cell = sorted_cell[first]
-        size = np.diff(np.append(first, n_rows))
-        sums = [np.add.reduceat(v[order], first) for v in values]
-
-    block_query = block_cell // n_levels
     rows_before_block = np.cumsum(size) - size
     rows_before_query = np.cumsum(query_size) - query_size
     start = rows_before_block - rows_before_query[block_query]
-    return _Blocks(block_query, start, size, sums)
+    return _Blocks(block_query, start, size, block_key, sums)
+
+
+def _order_by_query_then_descending_key(
+    query: np.ndarray, key: np.ndarray, n_queries: int
+) -> np.ndarray:
+    """Row order sorting by query, then by decreasing key (equal keys in any order)."""
+    by_key = np.argsort(key)[::-1]
+    # a stable sort by query keeps the key order within each query; NumPy radix-sorts 16-bit
+    # integers, much faster than its general stable sort
+    query_by_key = query[by_key]
+    if n_queries <= 2**16:
+        query_by_key = query_by_key.astype(np.uint16)
+    return by_key[np.argsort(query_by_key, kind="stable")]
 
 
 def _rank_table(term, k: int, rows: _Rows) -> np.ndarray:
@@ -301,6 +312,19 @@ def _per_query_dcg(rows: _Rows, key: np.ndarray, gains: np.ndarray, k: int) -> n
     mean_discount = _sum_over_ranks(_rank_table(_discount, k, rows), blocks) / blocks.size
     n_queries = len(rows.query_ids)
     return np.bincount(blocks.query, weights=blocks.sums[0] * mean_discount, minlength=n_queries)
+
+
+def _per_query_ideal_dcg(rows: _Rows, gain: str, k: int) -> np.ndarray:
+    """IDCG: the DCG of each query's labels in decreasing order.
+
+    Tied labels have equal gains, so a block adds its label's gain times the sum of its
+    discounts; no per-row gain is summed.
+    """
+    blocks = _tie_blocks(rows, rows.relevance, [], k)
+    discount_sum = _sum_over_ranks(_rank_table(_discount, k, rows), blocks)
+    n_queries = len(rows.query_ids)
+    block_gain = _gains(blocks.key, gain)
+    return np.bincount(blocks.query, weights=block_gain * discount_sum, minlength=n_queries)
 
 
 def _expected_hits(rows: _Rows, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -462,7 +486,7 @@ def ndcg_at_k(
     rows = _check_rows(y_true, y_score, group)
     gains = _gains(rows.relevance, gain)
     dcg = _per_query_dcg(rows, rows.score, gains, k)
-    ideal = _per_query_dcg(rows, rows.relevance, gains, k)
+    ideal = _per_query_ideal_dcg(rows, gain, k)
     empty = ideal == 0
     ndcg = dcg / np.where(empty, 1.0, ideal)
     return _finish(ndcg, empty, empty_query, per_query, rows, f"ndcg@{k}")
