@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mlref._validation import check_array_2d
-from mlref.interpret._trees import Ensemble, read_ensemble, xgboost_base_margin
+from mlref.interpret._trees import Ensemble, accepts_missing, read_ensemble, xgboost_base_margin
 
 __all__ = ["Attribution", "tree_shap"]
 
@@ -195,12 +195,16 @@ def tree_shap(model, X, *, data=None) -> Attribution:
 
     Parameters
     ----------
-    model : XGBoost model or Booster, or a fitted mlref tree model
+    model : XGBoost model or Booster, a fitted scikit-learn or mlref tree model
         ``xgboost.XGBClassifier``/``XGBRegressor``/``XGBRanker``/``Booster`` with one output;
+        scikit-learn's ``DecisionTreeClassifier``/``Regressor``, ``RandomForest*`` and
+        ``GradientBoosting*`` (binary classifiers, one output; the probability for trees and
+        forests, the log-odds margin for gradient boosting, as shap);
         :class:`mlref.models.DecisionTreeClassifier`/``Regressor``, ``RandomForest*``,
         ``GradientBoosting*`` or :class:`mlref.ltr.LambdaMART`.
     X : array-like of shape (n_rows, n_features)
-        Rows to explain (finite values; impute missing ones first).
+        Rows to explain. NaN marks a missing value for XGBoost models only (it follows each
+        split's default direction, as in XGBoost's own predictions); impute it for the others.
     data : array-like of shape (n_background, n_features), optional
         Only for trees that store no training covers (histogram boosting, LambdaMART): the
         covers are counted on these rows (normally the training set).
@@ -213,9 +217,9 @@ def tree_shap(model, X, *, data=None) -> Attribution:
     Raises
     ------
     ValueError
-        For an unsupported model (use :func:`mlref.interpret.kernel_shap`), a multi-output model,
-        ``X`` with another number of features than the model, NaN/inf, or histogram trees
-        without ``data``.
+        For an unsupported model (use :func:`mlref.interpret.kernel_shap`), a multi-output or
+        multiclass model, ``X`` with another number of features than the model, inf, NaN for a
+        model that is not XGBoost, or histogram trees without ``data``.
 
     Examples
     --------
@@ -227,7 +231,12 @@ def tree_shap(model, X, *, data=None) -> Attribution:
     >>> bool(np.allclose(phi.output(), model.predict(X[:4], output_margin=True), atol=1e-5))
     True
     """
-    X = check_array_2d(X, "X")
+    X = check_array_2d(X, "X", allow_nan=True)
+    if not accepts_missing(model) and np.isnan(X).any():
+        raise ValueError(
+            "X holds NaN values; only XGBoost models route a missing value (along each split's "
+            "default direction): impute X first for this model"
+        )
     ensemble, booster = read_ensemble(model, X)
     if X.shape[1] != ensemble.n_features:
         raise ValueError(
@@ -250,7 +259,13 @@ def tree_shap(model, X, *, data=None) -> Attribution:
     if booster is not None:
         base = xgboost_base_margin(booster, ensemble, X)
         ensemble = Ensemble(
-            ensemble.trees, base, 1.0, ensemble.strict, ensemble.float32, ensemble.n_features
+            ensemble.trees,
+            base,
+            1.0,
+            ensemble.strict,
+            ensemble.float32,
+            ensemble.n_features,
+            allows_nan=True,
         )
     groups, edge_node, edge_left, incidence, expected = _compile(ensemble)
     Xp = ensemble.prepare(X)
