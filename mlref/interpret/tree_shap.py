@@ -119,25 +119,39 @@ def _compile(ensemble: Ensemble) -> tuple[list[_LeafGroup], float]:
     for value, path in _paths(ensemble):
         slots: dict[int, list] = {}  # feature -> [zero fraction, lower, upper, nan follows]
         for feature, fraction, threshold, default, went_left in path:
-            slot = slots.setdefault(feature, [1.0, -np.inf, np.inf, True])
+            slot = slots.get(feature)
+            if slot is None:
+                slot = slots[feature] = [1.0, -np.inf, np.inf, 1.0]
             slot[0] *= fraction
             if went_left:
                 slot[2] = min(slot[2], threshold)
             else:
                 slot[1] = max(slot[1], threshold)
-            slot[3] = slot[3] and default == went_left
-        expected += value * np.prod([slot[0] for slot in slots.values()])
+            if default != went_left:
+                slot[3] = 0.0
+        zero = 1.0
+        for slot in slots.values():
+            zero *= slot[0]
+        expected += value * zero
         if slots:
-            by_m.setdefault(len(slots), []).append((value, slots))
+            features, numbers, values = by_m.setdefault(len(slots), ([], [], []))
+            features.extend(slots)
+            for slot in slots.values():
+                numbers.extend(slot)
+            values.append(value)
     groups = []
     for m in sorted(by_m):
-        leaves = by_m[m]
-        features = np.array([list(slots) for _, slots in leaves], dtype=np.intp)
-        table = np.array([list(slots.values()) for _, slots in leaves], dtype=np.float64)
-        values = np.array([v for v, _ in leaves])
+        features, numbers, values = by_m[m]
+        slots = np.array(numbers).reshape(-1, m, 4)
         groups.append(
             _LeafGroup(
-                m, values, table[..., 0], features, table[..., 1], table[..., 2], table[..., 3] > 0
+                m,
+                np.array(values),
+                slots[..., 0],
+                np.array(features, dtype=np.intp).reshape(-1, m),
+                slots[..., 1],
+                slots[..., 2],
+                slots[..., 3] > 0,
             )
         )
     return groups, expected
