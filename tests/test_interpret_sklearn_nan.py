@@ -186,3 +186,30 @@ def test_nan_is_refused_for_models_that_do_not_route_it():
     with pytest.raises(ValueError, match="X holds infinite"):
         tree_shap(booster, infinite)
     assert np.isfinite(tree_shap(booster, rows).phi).all()
+
+
+@pytest.mark.parametrize("m", [1, 2, 5, 8])
+def test_pattern_table_equals_the_readable_polynomial(m):
+    import sys
+
+    module = sys.modules["mlref.interpret.tree_shap"]  # the package exports a function of that name
+    rng = np.random.default_rng(m)
+    n_leaves = 7
+    zero = rng.random((n_leaves, m))
+    zero[0] = 1.0  # a slot every coalition takes (cover fraction 1)
+    zero[1, 0] = 0.0  # an empty branch
+    zero[2] = rng.choice([0.25, 0.5], size=m)  # ties between slots
+    group = module._LeafGroup(
+        m,
+        rng.normal(size=n_leaves),
+        zero,
+        np.tile(np.arange(m), (n_leaves, 1)),
+        np.full((n_leaves, m), -np.inf),
+        np.full((n_leaves, m), np.inf),
+        np.ones((n_leaves, m), dtype=bool),
+    )
+    table = module._pattern_table(group).reshape(n_leaves, 1 << m, m)
+    bits = ((np.arange(1 << m)[:, None] >> np.arange(m)) & 1).astype(np.float64)
+    one = np.broadcast_to(bits[:, None, :], (1 << m, n_leaves, m))
+    readable = module._group_contributions(group, one)  # (patterns, leaves, m)
+    np.testing.assert_allclose(table, readable.transpose(1, 0, 2), rtol=0, atol=1e-13)
