@@ -50,16 +50,6 @@ class Ensemble:
     float32: bool
     n_features: int
     needs_cover: bool = False
-    allows_nan: bool = False  # XGBoost: a missing value follows the split's default direction
-
-    def goes_left(self, tree: Tree, X: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-        """Boolean (n_rows, len(nodes)): does each row go left at each of ``nodes``."""
-        x = X[:, tree.feature[nodes]]
-        threshold = tree.threshold[nodes]
-        left = x < threshold if self.strict else x <= threshold
-        if self.float32:
-            left |= np.isnan(x) & tree.default_left[nodes]
-        return left
 
     def leaves(self, tree: Tree, X: np.ndarray) -> np.ndarray:
         """Leaf reached by each row, one vectorised step per level."""
@@ -105,7 +95,6 @@ class Ensemble:
             self.float32,
             self.n_features,
             False,
-            self.allows_nan,
         )
 
 
@@ -199,7 +188,7 @@ def _from_xgboost(booster, n_features_hint: int) -> Ensemble:
             )
         )
     n_features = int(params.get("num_feature", n_features_hint))
-    return Ensemble(trees, 0.0, 1.0, True, True, n_features, allows_nan=True)
+    return Ensemble(trees, 0.0, 1.0, True, True, n_features)
 
 
 def _from_sklearn_tree(tree, classifier: bool) -> Tree:

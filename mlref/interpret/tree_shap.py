@@ -37,7 +37,7 @@ from mlref.interpret._trees import Ensemble, accepts_missing, read_ensemble, xgb
 
 __all__ = ["Attribution", "tree_shap"]
 
-_BLOCK_ELEMENTS = 2_000_000  # rows x (edges + slots) per block (about 16 MB per array)
+_BLOCK_ELEMENTS = 2_000_000  # rows x slots per block of work (about 16 MB per float array)
 _MAX_PATTERN_BITS = 10  # leaves with longer paths are computed row by row, not tabulated
 _MAX_TABLE_ELEMENTS = 16_000_000  # at most 128 MB for one group's table
 
@@ -334,7 +334,6 @@ def tree_shap(model, X, *, data=None) -> Attribution:
             ensemble.strict,
             ensemble.float32,
             ensemble.n_features,
-            allows_nan=True,
         )
     groups, expected = _compile(ensemble)
     Xp = ensemble.prepare(X)
