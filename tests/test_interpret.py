@@ -146,7 +146,7 @@ def test_tree_shap_refuses_bad_models_and_inputs():
     with pytest.raises(ValueError, match="features"):
         tree_shap(model, X[:, :2])
     bad = X.copy()
-    bad[0, 0] = np.nan
+    bad[0, 0] = np.inf
     with pytest.raises(ValueError, match="X"):
         tree_shap(model, bad)
     multi = xgboost.XGBClassifier(n_estimators=2, max_depth=2).fit(X, np.arange(100) % 3)

@@ -1,7 +1,9 @@
 """Read a fitted tree ensemble into one flat layout that the tree explainers walk.
 
 Supported: XGBoost (``XGBClassifier``/``XGBRegressor``/``XGBRanker`` or a ``Booster``, one output,
-``gbtree``), and the course's own trees (:mod:`mlref.models.trees`: decision trees, random
+``gbtree``; missing values follow each split's default direction), scikit-learn's
+``DecisionTree*``, ``RandomForest*`` and ``GradientBoosting*`` (one output, binary classifiers),
+and the course's own trees (:mod:`mlref.models.trees`: decision trees, random
 forests, gradient boosting with ``tree_method="exact"``; and, given data to count the covers
 on, the histogram trees of boosting with ``tree_method="hist"`` and of
 :class:`mlref.ltr.LambdaMART`). Anything else raises :class:`ValueError`.
@@ -49,15 +51,6 @@ class Ensemble:
     n_features: int
     needs_cover: bool = False
 
-    def goes_left(self, tree: Tree, X: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-        """Boolean (n_rows, len(nodes)): does each row go left at each of ``nodes``."""
-        x = X[:, tree.feature[nodes]]
-        threshold = tree.threshold[nodes]
-        left = x < threshold if self.strict else x <= threshold
-        if self.float32:
-            left |= np.isnan(x) & tree.default_left[nodes]
-        return left
-
     def leaves(self, tree: Tree, X: np.ndarray) -> np.ndarray:
         """Leaf reached by each row, one vectorised step per level."""
         node = np.zeros(X.shape[0], dtype=np.intp)
@@ -95,7 +88,13 @@ class Ensemble:
                 cover[node] = cover[tree.left[node]] + cover[tree.right[node]]
             trees.append(_replace_cover(tree, cover))
         return Ensemble(
-            trees, self.base, self.scale, self.strict, self.float32, self.n_features, False
+            trees,
+            self.base,
+            self.scale,
+            self.strict,
+            self.float32,
+            self.n_features,
+            False,
         )
 
 
@@ -189,8 +188,94 @@ def _from_xgboost(booster, n_features_hint: int) -> Ensemble:
             )
         )
     n_features = int(params.get("num_feature", n_features_hint))
-    ensemble = Ensemble(trees, 0.0, 1.0, True, True, n_features)
-    return ensemble
+    return Ensemble(trees, 0.0, 1.0, True, True, n_features)
+
+
+def _from_sklearn_tree(tree, classifier: bool) -> Tree:
+    """One fitted ``sklearn.tree._tree.Tree``: the positive-class fraction or the regression value.
+
+    scikit-learn sends a row left when ``float32(x) <= threshold`` and weighs nodes by
+    ``weighted_n_node_samples`` (bootstrap counts in forests), which shap uses as the covers.
+    """
+    is_leaf = tree.children_left < 0
+    value = tree.value[:, 0, :]
+    if classifier:
+        totals = value.sum(axis=1)
+        value = value[:, 1] / np.where(totals > 0, totals, 1.0)
+    else:
+        value = value[:, 0]
+    return Tree(
+        feature=np.where(is_leaf, -1, tree.feature).astype(np.intp),
+        threshold=np.where(is_leaf, 0.0, tree.threshold).astype(np.float64),
+        left=np.asarray(tree.children_left, dtype=np.intp),
+        right=np.asarray(tree.children_right, dtype=np.intp),
+        default_left=np.zeros(tree.node_count, dtype=bool),
+        value=np.where(is_leaf, value, 0.0).astype(np.float64),
+        cover=np.asarray(tree.weighted_n_node_samples, dtype=np.float64),
+    )
+
+
+_SKLEARN_NAMES = (
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "GradientBoostingClassifier",
+    "GradientBoostingRegressor",
+)
+
+
+def _is_sklearn_tree_model(model) -> bool:
+    return type(model).__module__.startswith("sklearn.") and type(model).__name__ in _SKLEARN_NAMES
+
+
+def _from_sklearn(model, X: np.ndarray) -> Ensemble:
+    """A scikit-learn tree, forest or gradient boosting model as an :class:`Ensemble`."""
+    check_is_fitted(model)
+    name = type(model).__name__
+    classifier = name.endswith("Classifier")
+    if classifier and len(model.classes_) != 2:
+        raise ValueError(
+            f"model is a {len(model.classes_)}-class {name}; tree_shap explains the "
+            "positive-class output of a binary classifier: fit one model per class"
+        )
+    if getattr(model, "n_outputs_", 1) != 1:
+        raise ValueError(
+            f"model is a multi-output {name}; tree_shap explains one output: fit one model "
+            "per target"
+        )
+    d = int(model.n_features_in_)
+    if X.shape[1] != d:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the model is expecting {d} features as input "
+            "(as in fit); pass the same columns"
+        )
+    if name.startswith("DecisionTree"):
+        return Ensemble([_from_sklearn_tree(model.tree_, classifier)], 0.0, 1.0, False, True, d)
+    if name.startswith("RandomForest"):
+        trees = [_from_sklearn_tree(e.tree_, classifier) for e in model.estimators_]
+        return Ensemble(trees, 0.0, 1.0 / len(trees), False, True, d)
+    # Gradient boosting: raw output = init + learning_rate * sum of regression trees.
+    trees = [_from_sklearn_tree(e.tree_, False) for e in model.estimators_[:, 0]]
+    ensemble = Ensemble(trees, 0.0, float(model.learning_rate), False, True, d)
+    raw = model.decision_function(X) if classifier else model.predict(X)
+    offsets = np.asarray(raw, dtype=np.float64).ravel() - ensemble.predict(X)
+    base = float(np.median(offsets))
+    if np.max(np.abs(offsets - base)) > 1e-8 * max(1.0, float(np.max(np.abs(raw)))):
+        raise ValueError(  # pragma: no cover - an init estimator whose output depends on X
+            f"model: {name} with an init estimator that depends on the row is not supported; "
+            "use init=None (a constant start)"
+        )
+    return Ensemble(trees, base, ensemble.scale, False, True, d)
+
+
+def accepts_missing(model) -> bool:
+    """Whether ``model`` routes NaN itself (XGBoost: each split's default direction)."""
+    try:
+        import xgboost
+    except ImportError:  # pragma: no cover - xgboost is a dependency of mlref
+        return False
+    return isinstance(model, xgboost.Booster | xgboost.XGBModel)
 
 
 def xgboost_base_margin(booster, ensemble: Ensemble, X: np.ndarray) -> float:
@@ -230,6 +315,8 @@ def read_ensemble(model, X: np.ndarray) -> tuple[Ensemble, object]:
     booster = _xgboost_booster(model)
     if booster is not None:
         return _from_xgboost(booster, X.shape[1]), booster
+    if _is_sklearn_tree_model(model):
+        return _from_sklearn(model, X), None
     if isinstance(model, DecisionTreeClassifier | RandomForestClassifier):
         check_is_fitted(model)
         if len(model.classes_) != 2:
@@ -249,7 +336,8 @@ def read_ensemble(model, X: np.ndarray) -> tuple[Ensemble, object]:
     if not isinstance(model, supported):
         raise ValueError(
             f"model of type {type(model).__name__} is not a supported tree ensemble; pass an "
-            "XGBoost model or Booster, or one of mlref's trees, forests, gradient boosting or "
+            "XGBoost model or Booster, a scikit-learn DecisionTree*, RandomForest* or "
+            "GradientBoosting* model, or one of mlref's trees, forests, gradient boosting or "
             "LambdaMART (use kernel_shap for any other model)"
         )
     check_is_fitted(model)
