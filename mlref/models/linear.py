@@ -211,7 +211,9 @@ class _Preconditioned(NamedTuple):
     step: float  # 1 / L for the objective divided by C * n, in the v coordinates
 
 
-def _precondition(X, *, fit_intercept, curvature, l2, C, sample_weight=None) -> _Preconditioned:
+def _precondition(
+    X, *, fit_intercept, curvature, l2, C, sample_weight=None, with_step=True
+) -> _Preconditioned:
     r"""Centre and rescale the columns so that one gradient step size suits every coefficient.
 
     The Hessian of :math:`F / (C n)` is bounded by :math:`B = \kappa \tilde X^\top \tilde X / n +
@@ -221,28 +223,39 @@ def _precondition(X, *, fit_intercept, curvature, l2, C, sample_weight=None) -> 
     give the bound a unit diagonal; the step is :math:`1 / \lambda_{\max}` of the rescaled bound.
     With sample weights :math:`s`, :math:`\tilde X^\top \tilde X / n` becomes
     :math:`\tilde X^\top S \tilde X / \sum_i s_i` and the centre the weighted mean.
+    ``with_step=False`` (L-BFGS, which needs no step) computes only the diagonal of :math:`B`:
+    :math:`O(n d)` instead of the :math:`O(n d^2)` product and the :math:`O(d^3)` eigenvalue.
     """
     n_samples, n_features = X.shape
     with np.errstate(over="ignore", invalid="ignore"):
         if sample_weight is None:
             offsets = X.mean(axis=0) if fit_intercept else np.zeros(n_features)
             X1 = _with_intercept_column(X - offsets, fit_intercept)
-            bound = curvature * (X1.T @ X1) / n_samples
+            weighted = X1
         else:
             n_samples = sample_weight.sum()
             offsets = sample_weight @ X / n_samples if fit_intercept else np.zeros(n_features)
             X1 = _with_intercept_column(X - offsets, fit_intercept)
-            bound = curvature * (X1.T @ (sample_weight[:, None] * X1)) / n_samples
-    if not np.isfinite(bound).all():
+            weighted = sample_weight[:, None] * X1
+        if with_step:
+            bound = curvature * (X1.T @ weighted) / n_samples
+            diagonal = np.diag(bound).copy()
+        else:  # only the diagonal: O(n d), no d x d product
+            bound = None
+            diagonal = curvature * np.einsum("ij,ij->j", X1, weighted) / n_samples
+    if not np.isfinite(diagonal).all() or (bound is not None and not np.isfinite(bound).all()):
         raise ValueError(
             f"X holds values up to {np.abs(X).max():.3g}, so products of features overflow "
             "float64 (above 1.8e308) and no step size can be computed; standardize X first, "
             "e.g. with mlref.features.Standardizer"
         )
     if l2:
-        bound[np.arange(n_features), np.arange(n_features)] += 1.0 / (C * n_samples)
-    diagonal = np.diag(bound)
+        diagonal[:n_features] += 1.0 / (C * n_samples)
     scales = np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
+    if bound is None:
+        return _Preconditioned(X1, offsets, scales, np.nan)
+    if l2:
+        bound[np.arange(n_features), np.arange(n_features)] += 1.0 / (C * n_samples)
     lipschitz = float(np.linalg.eigvalsh(bound / np.outer(scales, scales))[-1])
     return _Preconditioned(X1, offsets, scales, 1.0 / lipschitz if lipschitz > 0 else 1.0)
 
@@ -434,7 +447,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         pre = _precondition(
             X, fit_intercept=fit_intercept, curvature=0.25, l2=penalty == "l2", C=C,
-            sample_weight=weight,
+            sample_weight=weight, with_step=solver == "fista",
         )  # fmt: skip
         step = pre.step
         if self.learning_rate is not None:
