@@ -22,6 +22,12 @@ def client():
     client.cluster.close()
 
 
+def test_the_scheduler_listens_on_loopback_only(client):
+    http = client.cluster.scheduler.http_server
+    addresses = [sock.getsockname()[0] for sock in http._sockets.values()]
+    assert addresses and set(addresses) == {"127.0.0.1"}, addresses
+
+
 def _data(seed, n=8000, d=8):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))

@@ -35,10 +35,10 @@ def start_local_cluster(
 ):  # fmt: skip
     """A ``dask.distributed.Client`` on a new ``LocalCluster`` that needs no network.
 
-    Workers listen on 127.0.0.1 only and the dashboard is off, so it starts offline and in a
-    sandbox. Close it with ``client.close(); client.cluster.close()`` (or use it as a context
-    manager). In a script, create it under ``if __name__ == "__main__":`` — worker processes
-    re-import the main module.
+    Workers, and the scheduler's HTTP server (dashboard), listen on 127.0.0.1 only, the latter
+    on a free port, so it starts offline and in a sandbox. Close it with ``client.close();
+    client.cluster.close()`` (or use it as a context manager). In a script, create it under
+    ``if __name__ == "__main__":`` — worker processes re-import the main module.
 
     Parameters
     ----------
@@ -73,7 +73,9 @@ def start_local_cluster(
         threads_per_worker=threads_per_worker,
         processes=processes,
         memory_limit=memory_limit,
-        dashboard_address=None,
+        # The scheduler always serves HTTP (health, metrics, the dashboard if bokeh is there);
+        # dashboard_address=None would still bind it to every interface on port 8787.
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
         **network,
     )
