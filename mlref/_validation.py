@@ -7,6 +7,7 @@ and how to fix it, so that a bad input never turns into a silently wrong number.
 import numbers
 
 import numpy as np
+import pandas as pd
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -329,8 +330,6 @@ def check_dataframe(
     :class:`ValueError`. ``hint`` ends the message with how to build the right table (e.g.
     ``"pass market.impressions"``).
     """
-    import pandas as pd
-
     suffix = f"; {hint}" if hint else ""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}{suffix}")

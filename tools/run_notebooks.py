@@ -126,6 +126,10 @@ def start_redis(folder: pathlib.Path):
             break
         except OSError:
             time.sleep(0.05)
+    else:  # never answered: run without it (07b then uses its in-memory store)
+        server.terminate()
+        print("redis-server did not start; notebooks use the in-memory online store")
+        return None
     os.environ["MLREF_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     print(f"redis-server on {os.environ['MLREF_REDIS_URL']}")
     return server

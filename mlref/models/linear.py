@@ -239,23 +239,25 @@ def _precondition(
             weighted = sample_weight[:, None] * X1
         if with_step:
             bound = curvature * (X1.T @ weighted) / n_samples
-            diagonal = np.diag(bound).copy()
+            diagonal = np.diag(bound)
         else:  # only the diagonal: O(n d), no d x d product
             bound = None
             diagonal = curvature * np.einsum("ij,ij->j", X1, weighted) / n_samples
-    if not np.isfinite(diagonal).all() or (bound is not None and not np.isfinite(bound).all()):
+    # The matrix is positive semi-definite, so its diagonal bounds every entry (Cauchy-Schwarz).
+    if not np.isfinite(diagonal).all():
         raise ValueError(
             f"X holds values up to {np.abs(X).max():.3g}, so products of features overflow "
             "float64 (above 1.8e308) and no step size can be computed; standardize X first, "
             "e.g. with mlref.features.Standardizer"
         )
+    penalty = np.zeros_like(diagonal)
     if l2:
-        diagonal[:n_features] += 1.0 / (C * n_samples)
+        penalty[:n_features] = 1.0 / (C * n_samples)
+    diagonal = diagonal + penalty
     scales = np.sqrt(np.where(diagonal > 0, diagonal, 1.0))
     if bound is None:
         return _Preconditioned(X1, offsets, scales, np.nan)
-    if l2:
-        bound[np.arange(n_features), np.arange(n_features)] += 1.0 / (C * n_samples)
+    bound = bound + np.diag(penalty)
     lipschitz = float(np.linalg.eigvalsh(bound / np.outer(scales, scales))[-1])
     return _Preconditioned(X1, offsets, scales, 1.0 / lipschitz if lipschitz > 0 else 1.0)
 
