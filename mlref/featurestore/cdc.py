@@ -14,12 +14,12 @@ import pandas as pd
 
 from mlref._validation import check_dataframe, check_real
 from mlref.featurestore.offline import (
+    _RENAME_HINT,
     _column_name,
     _entity_values,
     _feature_columns,
     _feature_names,
     _moment,
-    _require_columns,
     _time_values,
     _ttl_value,
 )
@@ -90,13 +90,13 @@ class ChangeLogSync:
             )
         self.store = store
         self.table_name = _column_name(table_name, "table_name")
-        changes = check_dataframe(changes, "changes")
         self.entity = _column_name(entity, "entity")
         self.timestamp = _column_name(timestamp, "timestamp")
         self.created = None if created is None else _column_name(created, "created")
-        _require_columns(
-            changes, [self.entity, self.timestamp] + ([self.created] if self.created else []),
-            "changes",
+        changes = check_dataframe(
+            changes, "changes",
+            columns=[self.entity, self.timestamp] + ([self.created] if self.created else []),
+            hint=_RENAME_HINT,
         )  # fmt: skip
         reserved = {self.entity, self.timestamp} | ({self.created} if self.created else set())
         self.features = _feature_columns(changes, features, reserved, "changes")
@@ -182,9 +182,10 @@ def serve_requests(
     """
     if not isinstance(sync, ChangeLogSync):
         raise TypeError(f"sync must be a ChangeLogSync, got {type(sync).__name__}")
-    requests = check_dataframe(requests, "requests")
     timestamp = _column_name(timestamp, "timestamp")
-    _require_columns(requests, [sync.entity, timestamp], "requests")
+    requests = check_dataframe(
+        requests, "requests", columns=[sync.entity, timestamp], hint=_RENAME_HINT
+    )
     clash = [f for f in sync.features if f in requests.columns]
     if clash:
         raise ValueError(f"requests already has column(s) {clash}; drop or rename them first")

@@ -26,13 +26,7 @@ def _column_name(value, name: str) -> str:
     return value
 
 
-def _require_columns(df: pd.DataFrame, columns, df_name: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{df_name} has no column(s) {missing}; its columns are {list(df.columns)}; "
-            "rename them or pass the right names"
-        )
+_RENAME_HINT = "rename them or pass the right column names"
 
 
 def _entity_values(df: pd.DataFrame, entity: str, df_name: str) -> pd.Series:
@@ -189,14 +183,15 @@ def point_in_time_join(
     >>> point_in_time_join(rows, table, entity="user")["ctr"].tolist()
     [nan, 0.1, 0.3]
     """
-    rows = check_dataframe(rows, "rows")
-    table = check_dataframe(table, "table")
     entity = _column_name(entity, "entity")
     timestamp = _column_name(timestamp, "timestamp")
     if created is not None:
         created = _column_name(created, "created")
-    _require_columns(rows, [entity, timestamp], "rows")
-    _require_columns(table, [entity, timestamp] + ([created] if created else []), "table")
+    rows = check_dataframe(rows, "rows", columns=[entity, timestamp], hint=_RENAME_HINT)
+    table = check_dataframe(
+        table, "table", columns=[entity, timestamp] + ([created] if created else []),
+        hint=_RENAME_HINT,
+    )  # fmt: skip
     reserved = {entity, timestamp} | ({created} if created else set())
     columns = _feature_columns(table, features, reserved, "table")
     clash = [c for c in columns if c in rows.columns]
@@ -297,12 +292,14 @@ def latest_values(
     >>> latest_values(table, entity="user", as_of=4.0)["ctr"].tolist()
     [0.1, 0.2]
     """
-    table = check_dataframe(table, "table")
     entity = _column_name(entity, "entity")
     timestamp = _column_name(timestamp, "timestamp")
     if created is not None:
         created = _column_name(created, "created")
-    _require_columns(table, [entity, timestamp] + ([created] if created else []), "table")
+    table = check_dataframe(
+        table, "table", columns=[entity, timestamp] + ([created] if created else []),
+        hint=_RENAME_HINT,
+    )  # fmt: skip
     reserved = {entity, timestamp} | ({created} if created else set())
     columns = _feature_columns(table, features, reserved, "table")
     _entity_values(table, entity, "table")

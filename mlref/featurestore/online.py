@@ -21,12 +21,12 @@ import pandas as pd
 
 from mlref._validation import check_bool, check_dataframe, check_real
 from mlref.featurestore.offline import (
+    _RENAME_HINT,
     _column_name,
     _entity_values,
     _feature_columns,
     _feature_names,
     _moment,
-    _require_columns,
     _time_values,
     _ttl_value,
 )
@@ -78,12 +78,14 @@ class _OnlineStore:
 
     def _prepare_write(self, table, rows, entity, timestamp, created, features):
         table = _column_name(table, "table")
-        rows = check_dataframe(rows, "rows")
         entity = _column_name(entity, "entity")
         timestamp = _column_name(timestamp, "timestamp")
         if created is not None:
             created = _column_name(created, "created")
-        _require_columns(rows, [entity, timestamp] + ([created] if created else []), "rows")
+        rows = check_dataframe(
+            rows, "rows", columns=[entity, timestamp] + ([created] if created else []),
+            hint=_RENAME_HINT,
+        )  # fmt: skip
         reserved = {entity, timestamp} | ({created} if created else set())
         columns = _feature_columns(rows, features, reserved, "rows")
         keys = _entity_values(rows, entity, "rows").astype(str).to_numpy()
