@@ -245,7 +245,7 @@ def test_bad_inputs(market):
     with pytest.raises(ValueError, match="product_id"):
         bad = market.impressions.assign(product_id=market.impressions.product_id + 10**6)
         build_search_features(market, impressions=bad)
-    with pytest.raises(ValueError, match="DataFrame"):
+    with pytest.raises(TypeError, match="DataFrame"):
         build_search_features(market, impressions=market.impressions.to_numpy())
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from mlref._validation import (
     as_array,
     check_array_1d,
+    check_dataframe,
     check_real,
     check_same_length,
 )
@@ -63,10 +64,9 @@ def parity_check(offline, online, *, atol: float = 1e-9, rtol: float = 1e-6) -> 
     [0.0, 0.5]
     """
     for name, frame in (("offline", offline), ("online", online)):
-        if not isinstance(frame, pd.DataFrame):
-            raise ValueError(f"{name} must be a pandas DataFrame of features, got {type(frame)}")
-        if frame.shape[0] == 0 or frame.shape[1] == 0:
-            raise ValueError(f"{name} is empty; pass the features of at least one request")
+        check_dataframe(frame, name, hint="pass the features of at least one request")
+        if frame.shape[1] == 0:
+            raise ValueError(f"{name} has no columns; pass the features of at least one request")
     if list(offline.columns) != list(online.columns):
         raise ValueError(
             f"offline and online have different columns ({list(offline.columns)} vs "

@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mlref._validation import check_bool, check_option, check_positive_int, check_real
+from mlref._validation import (
+    check_bool,
+    check_dataframe,
+    check_option,
+    check_positive_int,
+    check_real,
+)
 from mlref.features.text import BM25, tokenize_many
 
 __all__ = ["FEATURE_GROUPS", "SearchFeatures", "build_search_features", "time_split"]
@@ -282,18 +288,12 @@ def time_split(
 
 
 def _impression_rows(market, log, label: str) -> pd.DataFrame:
-    if not isinstance(log, pd.DataFrame):
-        raise ValueError(f"impressions must be a pandas DataFrame, got {type(log).__name__}")
     needed = (
         (*_IMPRESSION_COLUMNS, "true_relevance") if label == "relevance" else _IMPRESSION_COLUMNS
     )
-    missing = [c for c in needed if c not in log.columns]
-    if missing:
-        raise ValueError(
-            f"impressions misses column(s) {missing}; pass a table shaped like market.impressions"
-        )
-    if len(log) == 0:
-        raise ValueError("impressions is empty; pass at least one shown product")
+    check_dataframe(
+        log, "impressions", columns=needed, hint="pass a table shaped like market.impressions"
+    )
     searches = market.searches
     sid = log["search_id"].to_numpy()
     pid = log["product_id"].to_numpy()
