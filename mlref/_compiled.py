@@ -49,8 +49,9 @@ def numpy_only():
 
 
 def njit(function):
-    """Compile ``function`` with ``numba.njit`` (cached on disk, GIL released); without Numba,
-    return it unchanged (callers then take their NumPy path, see :func:`compiled_enabled`)."""
+    """Compile ``function`` with ``numba.njit`` (cached on disk, GIL released, NumPy's float
+    semantics: ``x / 0`` is ``inf`` or ``nan``, not an exception); without Numba, return it
+    unchanged (callers then take their NumPy path, see :func:`compiled_enabled`)."""
     if numba is None:  # pragma: no cover
         return function
-    return numba.njit(cache=True, nogil=True)(function)
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(function)

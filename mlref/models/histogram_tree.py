@@ -20,10 +20,14 @@ by :class:`mlref.models.GradientBoostingClassifier` with ``tree_method="hist"`` 
 gradients).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+
+from mlref._compiled import compiled_enabled
+from mlref.models import _histogram_kernels as kernels
 
 __all__ = [
     "Bins",
@@ -95,7 +99,6 @@ class Bins:
     feature: np.ndarray
     upper: np.ndarray
     candidate: np.ndarray
-    ones: np.ndarray  # a buffer of 1.0, one per code: the entries of the one-hot matrices
 
     @property
     def n_features(self) -> int:
@@ -104,6 +107,25 @@ class Bins:
     @property
     def n_bins(self) -> int:
         return len(self.feature)
+
+    @functools.cached_property
+    def local_codes(self) -> np.ndarray:
+        """``codes - starts`` (each feature's own bin) in the smallest unsigned type: a row's
+        codes fill one cache line instead of four, which the compiled histograms read."""
+        local = np.empty(self.codes.shape, np.min_scalar_type(int(self.sizes.max()) - 1))
+        for f, start in enumerate(self.starts):
+            local[:, f] = self.codes[:, f] - start
+        return local
+
+    @functools.cached_property
+    def local_codes_by_column(self) -> np.ndarray:
+        """:attr:`local_codes`, column-major: routing rows down a split reads one column."""
+        return np.asfortranarray(self.local_codes)
+
+    @functools.cached_property
+    def ones(self) -> np.ndarray:
+        """A buffer of 1.0, one per code: the entries of the NumPy path's one-hot matrices."""
+        return np.ones(self.codes.size)
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
@@ -152,7 +174,7 @@ def make_bins(X: np.ndarray, max_bin: int) -> tuple[Bins, list[np.ndarray]]:
     upper = np.concatenate([np.append(e, np.inf) for e in edges])
     candidate = np.ones(sizes.sum(), dtype=bool)
     candidate[starts + sizes - 1] = False
-    bins = Bins(codes, starts, sizes, feature, upper, candidate, np.ones(codes.size))
+    bins = Bins(codes, starts, sizes, feature, upper, candidate)
     return bins, edges
 
 
@@ -296,6 +318,7 @@ def grow_histogram_tree(
     if len(sampled) < n_rows:
         in_sample = np.zeros(n_rows, dtype=bool)
         in_sample[sampled] = True
+    steps = _CompiledSteps(bins, gradient, hessian) if compiled_enabled() else _NumPySteps(bins)
     rows = np.arange(n_rows)  # the rows still in an open node, in order
     row_node = np.zeros(n_rows, dtype=np.int64)  # their node's index within the current level
     leaf_of_row = np.zeros(n_rows, dtype=np.int64)
@@ -305,13 +328,8 @@ def grow_histogram_tree(
     hist = None
     for depth in range(max_depth + 1):
         n_nodes = len(level_ids)
-        if in_sample is None:
-            sample_rows, sample_node = rows, row_node
-        else:
-            keep = in_sample[rows]
-            sample_rows, sample_node = rows[keep], row_node[keep]
-        node_g = _sums(sample_node, gradient[sample_rows], n_nodes)
-        node_h = _sums(sample_node, hessian[sample_rows], n_nodes)
+        sample_rows, sample_node = steps.in_sample(rows, row_node, in_sample)
+        node_g, node_h = steps.node_sums(sample_rows, sample_node, n_nodes, gradient, hessian)
         if depth < max_depth:
             best_bin = np.zeros(n_nodes, dtype=np.int64)
             best_gain = np.full(n_nodes, -np.inf)
@@ -327,12 +345,11 @@ def grow_histogram_tree(
             elif len(searched):
                 if hist is None:
                     root_rows = None if in_sample is None else sample_rows
-                    hist = _histograms(bins, root_rows, sample_node, n_nodes, gradient, hessian)
-                best_bin[searched], best_gain[searched] = _best_splits_fast(
+                    hist = steps.histograms(root_rows, sample_node, n_nodes, gradient, hessian)
+                best_bin[searched], best_gain[searched] = steps.best_splits(
                     hist[searched] if len(searched) < n_nodes else hist,
                     node_g[searched],
                     node_h[searched],
-                    bins,
                     reg_lambda,
                     min_child_weight,
                     tree_allowed,
@@ -358,26 +375,18 @@ def grow_histogram_tree(
                 np.where(splits, best_gain, 0.0),
             )
         )
-
-        settles = ~splits[row_node]
-        leaf_of_row[rows[settles]] = level_ids[row_node[settles]]
+        rows, row_node = steps.advance(
+            rows, row_node, splits, split_rank, best_bin, level_ids, leaf_of_row
+        )
         if n_splits == 0:
             break
-        rows, row_node = rows[~settles], row_node[~settles]
-        split_bin = best_bin[row_node]
-        goes_right = bins.codes[rows, bins.feature[split_bin]] > split_bin
-        row_node = 2 * split_rank[row_node] + goes_right
         level_ids = n_created + np.arange(2 * n_splits)
         n_created += 2 * n_splits
 
         if depth + 1 < max_depth and not draws_features:
-            if in_sample is None:
-                sample_rows, sample_node = rows, row_node
-            else:
-                keep = in_sample[rows]
-                sample_rows, sample_node = rows[keep], row_node[keep]
-            hist = _children_histograms(
-                bins, sample_rows, sample_node, hist[splits], gradient, hessian
+            sample_rows, sample_node = steps.in_sample(rows, row_node, in_sample)
+            hist = steps.children_histograms(
+                sample_rows, sample_node, hist[splits], gradient, hessian
             )
 
     ids, feature, threshold, left, right, value, gain = (
@@ -482,6 +491,94 @@ def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, 
     hist[:, 0] = np.where(right_small, large, small)
     hist[:, 1] = np.where(right_small, small, large)
     return hist.reshape(2 * n_parents, *parent_hist.shape[1:])
+
+
+class _NumPySteps:
+    """The grower's row-level steps in NumPy: the readable reference."""
+
+    def __init__(self, bins: Bins):
+        self.bins = bins
+
+    def in_sample(self, rows, row_node, in_sample):
+        if in_sample is None:
+            return rows, row_node
+        keep = in_sample[rows]
+        return rows[keep], row_node[keep]
+
+    def node_sums(self, rows, row_node, n_nodes, gradient, hessian):
+        return _sums(row_node, gradient[rows], n_nodes), _sums(row_node, hessian[rows], n_nodes)
+
+    def histograms(self, rows, row_node, n_nodes, gradient, hessian):
+        return _histograms(self.bins, rows, row_node, n_nodes, gradient, hessian)
+
+    def best_splits(self, hist, node_g, node_h, reg_lambda, min_child_weight, allowed):
+        return _best_splits_fast(
+            hist, node_g, node_h, self.bins, reg_lambda, min_child_weight, allowed
+        )
+
+    def advance(self, rows, row_node, splits, split_rank, best_bin, level_ids, leaf_of_row):
+        """Record the leaf of rows whose node stays a leaf; move the others to their child."""
+        settles = ~splits[row_node]
+        leaf_of_row[rows[settles]] = level_ids[row_node[settles]]
+        rows, row_node = rows[~settles], row_node[~settles]
+        split_bin = best_bin[row_node]
+        goes_right = self.bins.codes[rows, self.bins.feature[split_bin]] > split_bin
+        return rows, 2 * split_rank[row_node] + goes_right
+
+    def children_histograms(self, rows, row_node, parent_hist, gradient, hessian):
+        return _children_histograms(self.bins, rows, row_node, parent_hist, gradient, hessian)
+
+
+class _CompiledSteps(_NumPySteps):
+    """The same steps as compiled loops (:mod:`mlref.models._histogram_kernels`): one pass each,
+    the same floats (tested against :class:`_NumPySteps`)."""
+
+    def __init__(self, bins: Bins, gradient, hessian):
+        super().__init__(bins)
+        self.gradient = np.ascontiguousarray(gradient, dtype=np.float64)
+        self.hessian = np.ascontiguousarray(hessian, dtype=np.float64)
+
+    def in_sample(self, rows, row_node, in_sample):
+        if in_sample is None:
+            return rows, row_node
+        return kernels.sampled(rows, row_node, in_sample)
+
+    def node_sums(self, rows, row_node, n_nodes, gradient, hessian):
+        return kernels.node_sums(rows, row_node, n_nodes, self.gradient, self.hessian)
+
+    def histograms(self, rows, row_node, n_nodes, gradient, hessian):
+        bins = self.bins
+        if rows is None:
+            return kernels.root_histogram(bins.codes, self.gradient, self.hessian, bins.n_bins)
+        return kernels.node_histograms(
+            bins.local_codes, bins.starts, rows, row_node, n_nodes, self.gradient, self.hessian,
+            bins.n_bins,
+        )  # fmt: skip
+
+    def best_splits(self, hist, node_g, node_h, reg_lambda, min_child_weight, allowed):
+        allowed = self.bins.candidate if allowed is None else self.bins.candidate & allowed
+        return kernels.best_splits(
+            np.ascontiguousarray(hist), node_g, node_h, self.bins.starts, self.bins.sizes,
+            allowed, float(reg_lambda), float(min_child_weight),
+        )  # fmt: skip
+
+    def advance(self, rows, row_node, splits, split_rank, best_bin, level_ids, leaf_of_row):
+        feature = self.bins.feature[best_bin]
+        return kernels.advance(
+            self.bins.local_codes_by_column, rows, row_node, splits, split_rank, feature,
+            best_bin - self.bins.starts[feature], level_ids, leaf_of_row,
+        )  # fmt: skip
+
+    def children_histograms(self, rows, row_node, parent_hist, gradient, hessian):
+        n_parents = len(parent_hist)
+        counts = np.bincount(row_node, minlength=2 * n_parents).reshape(n_parents, 2)
+        if counts.max(axis=1).sum() * self.bins.n_features <= 4 * n_parents * self.bins.n_bins:
+            return self.histograms(rows, row_node, 2 * n_parents, gradient, hessian)
+        small_is_right = (counts[:, 1] < counts[:, 0]).astype(np.int64)
+        return kernels.children_by_subtraction(
+            self.bins.local_codes, self.bins.starts, rows, row_node, small_is_right, parent_hist,
+            self.gradient, self.hessian,
+        )  # fmt: skip
 
 
 def predict_forest(trees: list[RegressionTree], X: np.ndarray) -> np.ndarray:
