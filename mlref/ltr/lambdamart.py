@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state as as_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from mlref._compiled import compiled_enabled
 from mlref._validation import (
     check_array_2d,
     check_n_features,
@@ -19,6 +20,7 @@ from mlref._validation import (
     check_real,
     check_seed,
 )
+from mlref.ltr import _lambda_kernels as kernels
 from mlref.ltr.groups import check_ranking_data
 from mlref.ltr.lambdas import (
     _discount,
@@ -52,6 +54,8 @@ class _XGBoostNDCGObjective:
         self.pair_scale = np.abs(gain[self.i] - gain[self.j]) * inverse_idcg[self.query]
 
     def __call__(self, scores_sorted):
+        if compiled_enabled():
+            return self._compiled(scores_sorted)
         groups, i, j, query = self.groups, self.i, self.j, self.query
         ranks = ranks_within_query(scores_sorted, groups)
         delta = self.pair_scale * np.abs(_discount(ranks[i]) - _discount(ranks[j]))
@@ -68,6 +72,23 @@ class _XGBoostNDCGObjective:
         gradient = np.bincount(j, lambdas, n_rows) - np.bincount(i, lambdas, n_rows)
         hessian = np.bincount(i, curvature, n_rows) + np.bincount(j, curvature, n_rows)
         lambda_sum = 2.0 * np.bincount(query, lambdas, minlength=groups.n_queries)
+        norm = np.ones_like(lambda_sum)
+        np.divide(np.log2(1.0 + lambda_sum), lambda_sum, out=norm, where=lambda_sum > 0)
+        norm = norm[groups.position]
+        return gradient * norm, 2.0 * hessian * norm
+
+    def _compiled(self, scores_sorted):
+        """:meth:`__call__` with the pair loop compiled (one pass over the pairs, same floats)."""
+        groups = self.groups
+        ranks = ranks_within_query(scores_sorted, groups)
+        spread = groups.max(scores_sorted) + groups.max(-scores_sorted) > 0
+        difference = scores_sorted[self.i] - scores_sorted[self.j]
+        gradient, hessian, lambda_sum = kernels.pair_lambdas(
+            self.i, self.j, self.query, self.pair_scale, _discount(ranks), ranks, difference,
+            expit(-difference), spread, -1 if self.ndcg_at is None else self.ndcg_at,
+            len(scores_sorted), groups.n_queries,
+        )  # fmt: skip
+        lambda_sum *= 2.0
         norm = np.ones_like(lambda_sum)
         np.divide(np.log2(1.0 + lambda_sum), lambda_sum, out=norm, where=lambda_sum > 0)
         norm = norm[groups.position]

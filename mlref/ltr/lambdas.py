@@ -10,6 +10,7 @@ list matter most. Everything here works on rows sorted by query (the order of
 import numpy as np
 from scipy.special import expit
 
+from mlref._compiled import compiled_enabled
 from mlref._validation import (
     as_array,
     check_array_1d,
@@ -17,6 +18,7 @@ from mlref._validation import (
     check_real,
     check_same_length,
 )
+from mlref.ltr import _lambda_kernels as kernels
 from mlref.ltr.groups import QueryGroups
 from mlref.metrics.ranking import exponential_gain
 
@@ -67,6 +69,8 @@ def ranks_within_query(scores_sorted: np.ndarray, groups: QueryGroups) -> np.nda
     Ties are broken stably: among equal scores, the row that comes first (in the sorted-row order,
     which keeps the original order of rows within a query) gets the better rank.
     """
+    if compiled_enabled():
+        return kernels.ranks_within_query(scores_sorted, groups.starts, groups.sizes)
     order = np.lexsort((-scores_sorted, groups.position))
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order)) - groups.starts[groups.position]
