@@ -121,8 +121,9 @@ def test_split_kernel_equals_best_splits_with_ties_and_masks(seed):
                     hist, node_g, node_h, bins, reg_lambda, min_child_weight, mask
                 )
             candidate = bins.candidate if mask is None else bins.candidate & mask
-            compiled = kernels.best_splits(hist, node_g, node_h, bins.starts, bins.sizes,
-                                           candidate, reg_lambda, min_child_weight)  # fmt: skip
+            compiled = kernels.best_splits(hist, np.arange(n_nodes), node_g, node_h, bins.starts,
+                                           bins.sizes, candidate, reg_lambda,
+                                           min_child_weight)  # fmt: skip
             np.testing.assert_array_equal(compiled[0], reference[0])
             np.testing.assert_array_equal(compiled[1], reference[1])
 

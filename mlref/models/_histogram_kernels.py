@@ -100,19 +100,22 @@ def sampled(rows, row_node, in_sample):
 
 
 @njit
-def best_splits(hist, node_g, node_h, starts, sizes, allowed, reg_lambda, min_child_weight):
-    """Best (global bin, gain) per node; ``histogram_tree.best_splits`` in one pass per cell.
+def best_splits(hist, nodes, node_g, node_h, starts, sizes, allowed, reg_lambda,
+                min_child_weight):  # fmt: skip
+    """Best (global bin, gain) of each node ``nodes[k]`` of ``hist`` (totals ``node_g[k]``,
+    ``node_h[k]``): ``histogram_tree.best_splits`` in one pass per cell.
 
     The running sums are not restarted at zero but, as in the NumPy version, continued over the
     whole bin axis and reduced by the sum carried into each feature, so every left sum is the
     same float; ties keep the first (feature, bin), as ``np.argmax`` does.
     """
-    n_nodes = hist.shape[0]
+    n_nodes = nodes.shape[0]
     best = np.zeros(n_nodes, dtype=np.int64)
     gain = np.empty(n_nodes)
-    for node in range(n_nodes):
-        total_g = node_g[node]
-        total_h = node_h[node]
+    for k in range(n_nodes):
+        node = nodes[k]
+        total_g = node_g[k]
+        total_h = node_h[k]
         running_g = 0.0
         running_h = 0.0
         best_score = -np.inf
@@ -137,8 +140,8 @@ def best_splits(hist, node_g, node_h, starts, sizes, allowed, reg_lambda, min_ch
                 if score > best_score or (score != score and best_score == best_score):
                     best_score = score  # a NaN wins and stays, as in np.argmax
                     best_bin = t
-        best[node] = best_bin
-        gain[node] = 0.5 * (best_score - total_g**2 / (total_h + reg_lambda))
+        best[k] = best_bin
+        gain[k] = 0.5 * (best_score - total_g**2 / (total_h + reg_lambda))
     return best, gain
 
 
@@ -172,11 +175,12 @@ def advance(local_codes, rows, row_node, splits, split_rank, split_feature, spli
 
 
 @njit
-def children_by_subtraction(local_codes, starts, rows, row_node, small_is_right, parent_hist,
+def children_by_subtraction(local_codes, starts, rows, row_node, small_is_right, hist, parents,
                             gradient, hessian):  # fmt: skip
-    """Histograms of children (2k, 2k+1) of each parent k: the smaller child summed over its rows,
-    the larger one ``parent - smaller`` (the ``np.subtract`` of the NumPy version)."""
-    n_parents, n_bins = parent_hist.shape[0], parent_hist.shape[1]
+    """Histograms of the children (2k, 2k+1) of each parent ``hist[parents[k]]``: the smaller
+    child summed over its rows, the larger one parent minus smaller (the NumPy version's
+    ``np.subtract``)."""
+    n_parents, n_bins = parents.shape[0], hist.shape[1]
     n_small = 0
     for i in range(rows.shape[0]):
         n_small += (row_node[i] % 2) == small_is_right[row_node[i] // 2]
@@ -189,12 +193,16 @@ def children_by_subtraction(local_codes, starts, rows, row_node, small_is_right,
             small_parent[n_small] = row_node[i] // 2
             n_small += 1
     small_child = 2 * np.arange(n_parents) + small_is_right
-    hist = np.zeros((2 * n_parents, n_bins, 2))
-    _add_rows(hist, local_codes, starts, small_rows, small_parent, small_child, gradient, hessian)
-    for parent in range(n_parents):
-        small = small_child[parent]
-        large = 2 * parent + 1 - small_is_right[parent]
+    children = np.empty((2 * n_parents, n_bins, 2))
+    for k in range(n_parents):
+        children[small_child[k]] = 0.0
+    _add_rows(children, local_codes, starts, small_rows, small_parent, small_child, gradient,
+              hessian)  # fmt: skip
+    for k in range(n_parents):
+        small = small_child[k]
+        large = 2 * k + 1 - small_is_right[k]
+        parent = parents[k]
         for t in range(n_bins):
             for s in range(2):
-                hist[large, t, s] = parent_hist[parent, t, s] - hist[small, t, s]
-    return hist
+                children[large, t, s] = hist[parent, t, s] - children[small, t, s]
+    return children

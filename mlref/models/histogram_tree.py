@@ -347,7 +347,8 @@ def grow_histogram_tree(
                     root_rows = None if in_sample is None else sample_rows
                     hist = steps.histograms(root_rows, sample_node, n_nodes, gradient, hessian)
                 best_bin[searched], best_gain[searched] = steps.best_splits(
-                    hist[searched] if len(searched) < n_nodes else hist,
+                    hist,
+                    searched,
                     node_g[searched],
                     node_h[searched],
                     reg_lambda,
@@ -386,7 +387,7 @@ def grow_histogram_tree(
         if depth + 1 < max_depth and not draws_features:
             sample_rows, sample_node = steps.in_sample(rows, row_node, in_sample)
             hist = steps.children_histograms(
-                sample_rows, sample_node, hist[splits], gradient, hessian
+                sample_rows, sample_node, hist, np.flatnonzero(splits), gradient, hessian
             )
 
     ids, feature, threshold, left, right, value, gain = (
@@ -511,10 +512,12 @@ class _NumPySteps:
     def histograms(self, rows, row_node, n_nodes, gradient, hessian):
         return _histograms(self.bins, rows, row_node, n_nodes, gradient, hessian)
 
-    def best_splits(self, hist, node_g, node_h, reg_lambda, min_child_weight, allowed):
+    def best_splits(self, hist, nodes, node_g, node_h, reg_lambda, min_child_weight, allowed):
+        """Best split of each node ``nodes[i]`` of ``hist`` (totals ``node_g[i]``, ...)."""
         return _best_splits_fast(
-            hist, node_g, node_h, self.bins, reg_lambda, min_child_weight, allowed
-        )
+            hist[nodes] if len(nodes) < len(hist) else hist,
+            node_g, node_h, self.bins, reg_lambda, min_child_weight, allowed,
+        )  # fmt: skip
 
     def advance(self, rows, row_node, splits, split_rank, best_bin, level_ids, leaf_of_row):
         """Record the leaf of rows whose node stays a leaf; move the others to their child."""
@@ -525,8 +528,9 @@ class _NumPySteps:
         goes_right = self.bins.codes[rows, self.bins.feature[split_bin]] > split_bin
         return rows, 2 * split_rank[row_node] + goes_right
 
-    def children_histograms(self, rows, row_node, parent_hist, gradient, hessian):
-        return _children_histograms(self.bins, rows, row_node, parent_hist, gradient, hessian)
+    def children_histograms(self, rows, row_node, hist, parents, gradient, hessian):
+        """Histograms of the children (2k, 2k+1) of each split node ``parents[k]`` of ``hist``."""
+        return _children_histograms(self.bins, rows, row_node, hist[parents], gradient, hessian)
 
 
 class _CompiledSteps(_NumPySteps):
@@ -555,11 +559,11 @@ class _CompiledSteps(_NumPySteps):
             bins.n_bins,
         )  # fmt: skip
 
-    def best_splits(self, hist, node_g, node_h, reg_lambda, min_child_weight, allowed):
+    def best_splits(self, hist, nodes, node_g, node_h, reg_lambda, min_child_weight, allowed):
         allowed = self.bins.candidate if allowed is None else self.bins.candidate & allowed
         return kernels.best_splits(
-            np.ascontiguousarray(hist), node_g, node_h, self.bins.starts, self.bins.sizes,
-            allowed, float(reg_lambda), float(min_child_weight),
+            hist, nodes, node_g, node_h, self.bins.starts, self.bins.sizes, allowed,
+            float(reg_lambda), float(min_child_weight),
         )  # fmt: skip
 
     def advance(self, rows, row_node, splits, split_rank, best_bin, level_ids, leaf_of_row):
@@ -569,15 +573,15 @@ class _CompiledSteps(_NumPySteps):
             best_bin - self.bins.starts[feature], level_ids, leaf_of_row,
         )  # fmt: skip
 
-    def children_histograms(self, rows, row_node, parent_hist, gradient, hessian):
-        n_parents = len(parent_hist)
+    def children_histograms(self, rows, row_node, hist, parents, gradient, hessian):
+        n_parents = len(parents)
         counts = np.bincount(row_node, minlength=2 * n_parents).reshape(n_parents, 2)
         if counts.max(axis=1).sum() * self.bins.n_features <= 4 * n_parents * self.bins.n_bins:
             return self.histograms(rows, row_node, 2 * n_parents, gradient, hessian)
         small_is_right = (counts[:, 1] < counts[:, 0]).astype(np.int64)
         return kernels.children_by_subtraction(
-            self.bins.local_codes, self.bins.starts, rows, row_node, small_is_right, parent_hist,
-            self.gradient, self.hessian,
+            self.bins.local_codes, self.bins.starts, rows, row_node, small_is_right, hist,
+            parents, self.gradient, self.hessian,
         )  # fmt: skip
 
 
