@@ -72,10 +72,7 @@ class _XGBoostNDCGObjective:
         gradient = np.bincount(j, lambdas, n_rows) - np.bincount(i, lambdas, n_rows)
         hessian = np.bincount(i, curvature, n_rows) + np.bincount(j, curvature, n_rows)
         lambda_sum = 2.0 * np.bincount(query, lambdas, minlength=groups.n_queries)
-        norm = np.ones_like(lambda_sum)
-        np.divide(np.log2(1.0 + lambda_sum), lambda_sum, out=norm, where=lambda_sum > 0)
-        norm = norm[groups.position]
-        return gradient * norm, 2.0 * hessian * norm
+        return _normalised(gradient, hessian, lambda_sum, groups)
 
     def _compiled(self, scores_sorted):
         """:meth:`__call__` with the pair loop compiled (one pass over the pairs, same floats)."""
@@ -88,11 +85,16 @@ class _XGBoostNDCGObjective:
             expit(-difference), spread, -1 if self.ndcg_at is None else self.ndcg_at,
             len(scores_sorted), groups.n_queries,
         )  # fmt: skip
-        lambda_sum *= 2.0
-        norm = np.ones_like(lambda_sum)
-        np.divide(np.log2(1.0 + lambda_sum), lambda_sum, out=norm, where=lambda_sum > 0)
-        norm = norm[groups.position]
-        return gradient * norm, 2.0 * hessian * norm
+        return _normalised(gradient, hessian, 2.0 * lambda_sum, groups)
+
+
+def _normalised(gradient, hessian, lambda_sum, groups):
+    """XGBoost's per-query normalisation: scale by ``log2(1 + S) / S`` (S: the query's lambda
+    sum), and the Hessian's factor 2."""
+    norm = np.ones_like(lambda_sum)
+    np.divide(np.log2(1.0 + lambda_sum), lambda_sum, out=norm, where=lambda_sum > 0)
+    norm = norm[groups.position]
+    return gradient * norm, 2.0 * hessian * norm
 
 
 def _xgboost_ndcg_objective(y_sorted, scores_sorted, groups, pairs, ndcg_at):
