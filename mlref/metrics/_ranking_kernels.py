@@ -30,7 +30,7 @@ from mlref._compiled import njit
 
 #: Equal-width key bins per query used to skip rows that cannot reach the top k.
 N_BINS = 32
-#: Segments up to this length are insertion-sorted; longer ones go through ``np.argsort``.
+#: Segments up to this length are insertion-sorted; longer ones heapsorted.
 _INSERTION_SORT_MAX = 32
 
 
@@ -75,9 +75,28 @@ def _kept_bins(counts, query_size, k):
 
 
 @njit
+def _sift_down(keys, gains, first, size, position):
+    """Restore the min-heap ``keys[first:first + size]`` below ``position``."""
+    key, gain = keys[first + position], gains[first + position]
+    while True:
+        child = 2 * position + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[first + child + 1] < keys[first + child]:
+            child += 1
+        if keys[first + child] >= key:
+            break
+        keys[first + position], gains[first + position] = keys[first + child], gains[first + child]
+        position = child
+    keys[first + position], gains[first + position] = key, gain
+
+
+@njit
 def _sort_descending(keys, gains, start, stop):
-    """Sort ``keys[start:stop]`` in decreasing order, moving ``gains`` along."""
-    if stop - start <= _INSERTION_SORT_MAX:
+    """Sort ``keys[start:stop]`` in decreasing order, moving ``gains`` along: insertion sort for
+    short segments, heapsort (a min-heap emptied from the back) for long ones."""
+    size = stop - start
+    if size <= _INSERTION_SORT_MAX:
         for i in range(start + 1, stop):
             key, gain = keys[i], gains[i]
             j = i
@@ -85,9 +104,13 @@ def _sort_descending(keys, gains, start, stop):
                 keys[j], gains[j] = keys[j - 1], gains[j - 1]
                 j -= 1
             keys[j], gains[j] = key, gain
-    else:
-        order = np.argsort(keys[start:stop])[::-1] + start
-        keys[start:stop], gains[start:stop] = keys[order], gains[order]
+        return
+    for position in range(size // 2 - 1, -1, -1):
+        _sift_down(keys, gains, start, size, position)
+    for end in range(size - 1, 0, -1):
+        keys[start], keys[start + end] = keys[start + end], keys[start]
+        gains[start], gains[start + end] = gains[start + end], gains[start]
+        _sift_down(keys, gains, start, end, 0)
 
 
 @njit
