@@ -331,3 +331,23 @@ def test_numpy_internal_paths_agree_with_the_loop(monkeypatch, path):
         for k, values in expected.items():
             got = ndcg_at_k(y_true, y_score, k, group, per_query=True)
             pd.testing.assert_series_equal(got, values, check_exact=True)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint64])
+def test_narrow_and_unsigned_integer_ids_code_like_int64(dtype):
+    """Dense integer ids are coded through ``ids - min``, which used to overflow in the ids'
+    own type (int8 ids from -100 to 100: 200 wrapped to -56 and merged or broke queries)."""
+    rng = np.random.default_rng(13)
+    top = int(np.iinfo(dtype).max)
+    values = [-100, -97, 98, 100] if np.iinfo(dtype).min < 0 else [top - 200, top - 197, top]
+    values = np.array(values, dtype=dtype)
+    ids = np.repeat(values, 80)[rng.permutation(80 * len(values))]  # span 200: dense-id branch
+    y_true = rng.integers(0, 3, len(ids))
+    y_score = rng.normal(size=len(ids))
+    rank_of_id = np.searchsorted(values, ids)  # 0, 1, ... in the same order, as int64
+    for metric in (ndcg_at_k, ranking.precision_at_k, ranking.map_at_k):
+        narrow = metric(y_true, y_score, 5, ids, per_query=True)
+        wide = metric(y_true, y_score, 5, rank_of_id, per_query=True)
+        assert narrow.index.dtype == dtype
+        assert narrow.index.tolist() == sorted(values.tolist())
+        np.testing.assert_array_equal(narrow.to_numpy(), wide.to_numpy())

@@ -100,14 +100,17 @@ def _encode_groups(group, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray
             f"group must be 1-D with one query id per row, got an array of shape {ids.shape}"
         )
     check_same_length(y_true=relevance, group=ids)
-    if ids.dtype.kind in "iu" and int(ids.max()) - int(ids.min()) <= len(ids):
-        # dense integer ids: a presence table replaces hashing
-        low = ids.min()
-        offset = (ids - low).astype(np.int64, copy=False)
-        present = np.zeros(int(offset.max()) + 1, dtype=bool)
+    if ids.dtype.kind in "iu":
+        low, span = int(ids.min()), int(ids.max()) - int(ids.min())
+    if ids.dtype.kind in "iu" and span <= len(ids):
+        # dense integer ids: a presence table replaces hashing (offsets in 64 bits: ids - low
+        # overflows a narrower type, e.g. int8 ids from -100 to 100)
+        offset = ids - ids.dtype.type(low) if ids.itemsize == 8 else ids.astype(np.int64) - low
+        offset = offset.astype(np.int64, copy=False)
+        present = np.zeros(span + 1, dtype=bool)
         present[offset] = True
         present_offsets = np.flatnonzero(present)
-        query_ids = present_offsets.astype(ids.dtype) + low
+        query_ids = present_offsets.astype(ids.dtype) + ids.dtype.type(low)  # exact: in range
         if len(present_offsets) == len(present):
             return offset, query_ids
         code_of_offset = np.empty(len(present), dtype=np.int64)  # only present cells are read
@@ -175,7 +178,9 @@ def exponential_gain(relevance: np.ndarray, name: str = "y_true") -> np.ndarray:
             f"{name} grades up to {largest:.4g} overflow the exponential gain 2**rel - 1 (grades "
             f"above {MAX_EXPONENTIAL_GRADE} do); use gain='linear' or rescale the grades"
         )
-    return np.exp2(relevance) - 1.0
+    gain = np.exp2(relevance)
+    gain -= 1.0
+    return gain
 
 
 def _gains(relevance: np.ndarray, gain: str) -> np.ndarray:
