@@ -101,7 +101,8 @@ def _encode_groups(group, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray
         )
     check_same_length(y_true=relevance, group=ids)
     if ids.dtype.kind in "iu":
-        low, span = int(ids.min()), int(ids.max()) - int(ids.min())
+        low = int(ids.min())
+        span = int(ids.max()) - low
     if ids.dtype.kind in "iu" and span <= len(ids):
         # dense integer ids: a presence table replaces hashing (offsets in 64 bits: ids - low
         # overflows a narrower type, e.g. int8 ids from -100 to 100)
@@ -115,7 +116,8 @@ def _encode_groups(group, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray
             return offset, query_ids
         code_of_offset = np.empty(len(present), dtype=np.int64)  # only present cells are read
         code_of_offset[present_offsets] = np.arange(len(present_offsets))
-        return code_of_offset[offset], query_ids
+        # in place: offset is a fresh array, each entry read once before it is overwritten
+        return np.take(code_of_offset, offset, out=offset, mode="clip"), query_ids
     try:
         codes, uniques = pd.factorize(ids, sort=True)
     except TypeError:
