@@ -1,9 +1,9 @@
 """The package's layers: a lower module never imports a higher one.
 
-Ground: ``_validation``, ``_compiled``, ``nn`` and ``show``. Above them: ``metrics``, ``features``, ``datasets``
-and ``monitoring`` (they may use the ground and each other). Everything else (models, learning to
-rank, recommenders, serving, ...) sits above and may import anything below. A violation means
-shared math lives too high: move it down rather than import upward.
+Ground: ``_validation``, ``_compiled``, ``nn`` and ``show``. Above them: ``metrics``,
+``features``, ``datasets`` and ``monitoring`` (they may use the ground and each other). Everything
+else (models, learning to rank, recommenders, serving, ...) sits above and may import anything
+below. A violation means shared math lives too high: move it down rather than import upward.
 """
 
 import ast

@@ -21,8 +21,8 @@ Conventions shared by all functions
   meaningless there; ``empty_query`` decides: a number (default 0.0) or ``"skip"``.
 * **Speed.** Everything is vectorised over ragged queries: no Python loop over queries or rows.
   DCG and NDCG also have a compiled loop (:mod:`mlref.metrics._ranking_kernels`, used when
-  :func:`mlref._compiled.compiled_enabled`) that keeps only each query's top ``k`` in one pass;
-  the NumPy code here is the reference it is tested against.
+  :func:`mlref._compiled.compiled_enabled`) that keeps only each query's top ``k`` in two passes
+  over the rows; the NumPy code here is the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -522,7 +522,7 @@ def ndcg_at_k(
     empty_query = _check_empty_query(empty_query)
     rows = _check_rows(y_true, y_score, group)
     gains = _gains(rows.relevance, gain)
-    if compiled_enabled():  # same values, one pass keeping each query's top k
+    if compiled_enabled():  # the same values from a compiled loop over each query's top k
         dcg, ideal = _compiled_dcg(rows, gains, k, with_ideal=True)
     else:
         dcg = _per_query_dcg(rows, rows.score, gains, k)
