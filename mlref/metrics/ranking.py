@@ -20,6 +20,9 @@ Conventions shared by all functions
 * **Queries without a relevant document.** NDCG, recall, AP and reciprocal rank are 0/0 or
   meaningless there; ``empty_query`` decides: a number (default 0.0) or ``"skip"``.
 * **Speed.** Everything is vectorised over ragged queries: no Python loop over queries or rows.
+  DCG and NDCG also have a compiled loop (:mod:`mlref.metrics._ranking_kernels`, used when
+  :func:`mlref._compiled.compiled_enabled`) that keeps only each query's top ``k`` in two passes
+  over the rows; the NumPy code here is the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from mlref._compiled import compiled_enabled
 from mlref._validation import (
     check_array_1d,
     check_bool,
@@ -38,6 +42,7 @@ from mlref._validation import (
     check_positive_int,
     check_same_length,
 )
+from mlref.metrics import _ranking_kernels
 
 __all__ = [
     "dcg_at_k",
@@ -95,19 +100,24 @@ def _encode_groups(group, relevance: np.ndarray) -> tuple[np.ndarray, np.ndarray
             f"group must be 1-D with one query id per row, got an array of shape {ids.shape}"
         )
     check_same_length(y_true=relevance, group=ids)
-    if ids.dtype.kind in "iu" and int(ids.max()) - int(ids.min()) <= len(ids):
-        # dense integer ids: a presence table replaces hashing
-        low = ids.min()
-        offset = (ids - low).astype(np.int64, copy=False)
-        present = np.zeros(int(offset.max()) + 1, dtype=bool)
+    if ids.dtype.kind in "iu":
+        low = int(ids.min())
+        span = int(ids.max()) - low
+    if ids.dtype.kind in "iu" and span <= len(ids):
+        # dense integer ids: a presence table replaces hashing (offsets in 64 bits: ids - low
+        # overflows a narrower type, e.g. int8 ids from -100 to 100)
+        offset = ids - ids.dtype.type(low) if ids.itemsize == 8 else ids.astype(np.int64) - low
+        offset = offset.astype(np.int64, copy=False)
+        present = np.zeros(span + 1, dtype=bool)
         present[offset] = True
         present_offsets = np.flatnonzero(present)
-        query_ids = present_offsets.astype(ids.dtype) + low
+        query_ids = present_offsets.astype(ids.dtype) + ids.dtype.type(low)  # exact: in range
         if len(present_offsets) == len(present):
             return offset, query_ids
         code_of_offset = np.empty(len(present), dtype=np.int64)  # only present cells are read
         code_of_offset[present_offsets] = np.arange(len(present_offsets))
-        return code_of_offset[offset], query_ids
+        # in place: offset is a fresh array, each entry read once before it is overwritten
+        return np.take(code_of_offset, offset, out=offset, mode="clip"), query_ids
     try:
         codes, uniques = pd.factorize(ids, sort=True)
     except TypeError:
@@ -170,7 +180,9 @@ def exponential_gain(relevance: np.ndarray, name: str = "y_true") -> np.ndarray:
             f"{name} grades up to {largest:.4g} overflow the exponential gain 2**rel - 1 (grades "
             f"above {MAX_EXPONENTIAL_GRADE} do); use gain='linear' or rescale the grades"
         )
-    return np.exp2(relevance) - 1.0
+    gain = np.exp2(relevance)
+    gain -= 1.0
+    return gain
 
 
 def _gains(relevance: np.ndarray, gain: str) -> np.ndarray:
@@ -327,6 +339,27 @@ def _per_query_ideal_dcg(rows: _Rows, gain: str, k: int) -> np.ndarray:
     return np.bincount(blocks.query, weights=block_gain * discount_sum, minlength=n_queries)
 
 
+def _compiled_dcg(
+    rows: _Rows, gains: np.ndarray, k: int, with_ideal: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_per_query_dcg` by score and :func:`_per_query_ideal_dcg` (if ``with_ideal``)
+    from the compiled loop, which keeps each query's top ``k`` instead of sorting the rows."""
+    k = min(k, int(rows.query_size.max()))
+    score, relevance = rows.score, rows.relevance
+    return _ranking_kernels.top_k_dcg(
+        rows.query,
+        rows.query_size,
+        np.ascontiguousarray(score),
+        np.ascontiguousarray(gains),
+        np.ascontiguousarray(relevance),
+        (float(score.min()), float(score.max())),
+        (float(relevance.min()), float(relevance.max())),
+        _rank_table(_discount, k, rows),
+        k,
+        with_ideal,
+    )
+
+
 def _expected_hits(rows: _Rows, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Expected number of relevant documents in each query's top k, and its relevant total."""
     relevant = (rows.relevance > 0).astype(np.float64)
@@ -398,7 +431,11 @@ def dcg_at_k(y_true, y_score, k, group=None, *, gain="exponential", per_query=Fa
     """
     k = check_positive_int(k, "k")
     rows = _check_rows(y_true, y_score, group)
-    dcg = _per_query_dcg(rows, rows.score, _gains(rows.relevance, gain), k)
+    gains = _gains(rows.relevance, gain)
+    if compiled_enabled():
+        dcg, _ = _compiled_dcg(rows, gains, k, with_ideal=False)
+    else:
+        dcg = _per_query_dcg(rows, rows.score, gains, k)
     no_query_is_empty = np.zeros(len(dcg), dtype=bool)
     return _finish(dcg, no_query_is_empty, 0.0, per_query, rows, f"dcg@{k}")
 
@@ -485,8 +522,11 @@ def ndcg_at_k(
     empty_query = _check_empty_query(empty_query)
     rows = _check_rows(y_true, y_score, group)
     gains = _gains(rows.relevance, gain)
-    dcg = _per_query_dcg(rows, rows.score, gains, k)
-    ideal = _per_query_ideal_dcg(rows, gain, k)
+    if compiled_enabled():  # the same values from a compiled loop over each query's top k
+        dcg, ideal = _compiled_dcg(rows, gains, k, with_ideal=True)
+    else:
+        dcg = _per_query_dcg(rows, rows.score, gains, k)
+        ideal = _per_query_ideal_dcg(rows, gain, k)
     empty = ideal == 0
     ndcg = dcg / np.where(empty, 1.0, ideal)
     return _finish(ndcg, empty, empty_query, per_query, rows, f"ndcg@{k}")
