@@ -10,6 +10,11 @@ and the tests check that both give the same floats.
 Numba is an install dependency of the course; without it (or with ``MLREF_NUMBA=0`` in the
 environment, or inside :func:`numpy_only`) every caller takes its NumPy path, bit for bit the same
 result, only slower.
+
+The first call of a kernel in a fresh environment compiles it (a few seconds); the machine code is
+cached next to the module (``__pycache__/*.nbi, *.nbc``) and loaded by later processes. Numba
+keys that cache on the kernel's own source file: after changing the options in :func:`njit`,
+delete those files.
 """
 
 import contextlib
