@@ -15,6 +15,9 @@ matrix of the rows' (node, feature, bin) cells; where rows outnumber cells, only
 child of each split is summed and the larger one is the parent minus it (histogram
 subtraction). All features' bins lie on one global axis, so the split search is one cumulative
 sum along it per level, restarted at each feature's first bin.
+These row-level steps are the reference; when :func:`mlref._compiled.compiled_enabled`, the grower
+runs the same steps as compiled loops (:mod:`mlref.models._histogram_kernels`: one pass per step,
+the same floats, the same trees).
 Used by :class:`mlref.ltr.LambdaMART` (lambda gradients) and
 by :class:`mlref.models.GradientBoostingClassifier` with ``tree_method="hist"`` (log-loss
 gradients).
@@ -468,6 +471,16 @@ def _drawn_feature_splits(
     return first_bin[first], 0.5 * (best_score - parent)
 
 
+def _smaller_children(bins, sample_node, n_parents):
+    """For each split parent, whether its right child (1) or left child (0) has fewer rows and is
+    summed directly; ``None`` when summing every child directly is cheaper than subtracting."""
+    counts = np.bincount(sample_node, minlength=2 * n_parents).reshape(n_parents, 2)
+    rows_saved = counts.max(axis=1).sum()
+    if rows_saved * bins.n_features <= 4 * n_parents * bins.n_bins:
+        return None
+    return (counts[:, 1] < counts[:, 0]).astype(np.int64)
+
+
 def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, hessian):
     """Histograms of the children (2k, 2k+1) of each split parent k.
 
@@ -477,17 +490,15 @@ def _children_histograms(bins, sample_rows, sample_node, parent_hist, gradient, 
     side, and every child is built directly.
     """
     n_parents = len(parent_hist)
-    counts = np.bincount(sample_node, minlength=2 * n_parents).reshape(n_parents, 2)
-    rows_saved = counts.max(axis=1).sum()
-    if rows_saved * bins.n_features <= 4 * n_parents * bins.n_bins:
+    small_is_right = _smaller_children(bins, sample_node, n_parents)
+    if small_is_right is None:
         return _histograms(bins, sample_rows, sample_node, 2 * n_parents, gradient, hessian)
-    small_is_right = counts[:, 1] < counts[:, 0]
     in_small = (sample_node % 2) == small_is_right[sample_node // 2]
     small = _histograms(
         bins, sample_rows[in_small], sample_node[in_small] // 2, n_parents, gradient, hessian
     )
     large = np.subtract(parent_hist, small, out=parent_hist)  # the parent is not needed again
-    right_small = small_is_right[:, None, None]
+    right_small = small_is_right[:, None, None] == 1
     hist = np.empty((n_parents, 2, *parent_hist.shape[1:]))
     hist[:, 0] = np.where(right_small, large, small)
     hist[:, 1] = np.where(right_small, small, large)
@@ -575,10 +586,9 @@ class _CompiledSteps(_NumPySteps):
 
     def children_histograms(self, rows, row_node, hist, parents, gradient, hessian):
         n_parents = len(parents)
-        counts = np.bincount(row_node, minlength=2 * n_parents).reshape(n_parents, 2)
-        if counts.max(axis=1).sum() * self.bins.n_features <= 4 * n_parents * self.bins.n_bins:
+        small_is_right = _smaller_children(self.bins, row_node, n_parents)
+        if small_is_right is None:
             return self.histograms(rows, row_node, 2 * n_parents, gradient, hessian)
-        small_is_right = (counts[:, 1] < counts[:, 0]).astype(np.int64)
         return kernels.children_by_subtraction(
             self.bins.local_codes, self.bins.starts, rows, row_node, small_is_right, hist,
             parents, self.gradient, self.hessian,
