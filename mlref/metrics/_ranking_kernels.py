@@ -20,8 +20,9 @@ in input order and one small loop per query:
 
 Blocks are added in decreasing order of the key, starting from 0.0, as the NumPy code's
 ``bincount`` adds them, so with untied scores both paths give bit-identical values. Within a tie
-block the gains are summed in input order (NumPy: in ``argsort`` order), which can move the last
-bit when fractional grades tie.
+block the gains are summed in the order the segment sort leaves them (input order for short
+segments, which are insertion-sorted; heapsort does not keep it), the NumPy code in ``argsort``
+order: that can move the last bit when fractional grades tie.
 """
 
 import numpy as np
